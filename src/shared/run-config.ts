@@ -1,0 +1,109 @@
+// The one run configuration schema: CLI flags, the UI form and the stored run record all
+// validate through it, so a config that trains from one place trains from every place.
+import { z } from 'zod';
+
+export const BACKENDS = ['auto', 'native', 'tensorflow', 'wasm', 'webgpu', 'cpu'] as const;
+export const MODELS = ['unet', 'resnet34_unet'] as const;
+
+const probability = z.number().min(0, 'must be at least 0').max(1, 'must be at most 1');
+
+export const augmentConfigSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** OneOf(RandomResizedCrop(scale), Rotate(±limit)) with probability p. */
+    geometric: z
+      .object({
+        p: probability.default(0.5),
+        cropScaleMin: z.number().gt(0).max(1).default(0.8),
+        cropScaleMax: z.number().gt(0).max(1).default(1.0),
+        rotateLimit: z.number().min(0).max(180).default(30),
+      })
+      .default({}),
+    /** OneOf(HorizontalFlip, VerticalFlip) with probability p. */
+    flip: z.object({ p: probability.default(0.5) }).default({}),
+    /** OneOf(RandomBrightnessContrast, RandomGamma) with probability p. */
+    color: z
+      .object({
+        p: probability.default(0.3),
+        brightnessLimit: z.number().min(0).max(1).default(0.2),
+        contrastLimit: z.number().min(0).max(1).default(0.2),
+        gammaMin: z.number().gt(0).default(80),
+        gammaMax: z.number().gt(0).default(120),
+      })
+      .default({}),
+    /** OneOf(GaussNoise(var), GaussianBlur(kernel)) with probability p. */
+    noise: z
+      .object({
+        p: probability.default(0.2),
+        noiseVarMin: z.number().min(0).default(10),
+        noiseVarMax: z.number().min(0).default(50),
+        blurMin: z.number().int().min(3).default(3),
+        blurMax: z.number().int().min(3).default(7),
+      })
+      .default({}),
+  })
+  .refine((a) => a.geometric.cropScaleMin <= a.geometric.cropScaleMax, {
+    message: 'cropScaleMin must not exceed cropScaleMax',
+    path: ['geometric', 'cropScaleMin'],
+  });
+
+export type AugmentConfig = z.infer<typeof augmentConfigSchema>;
+
+export const runConfigSchema = z.object({
+  /** Dataset folder (Oxford layout or images/ + masks/), or "sample" for the bundled sample. */
+  data: z.string().min(1, 'a dataset folder is required'),
+  model: z.enum(MODELS).default('unet'),
+  base: z.number().int().min(2, 'must be at least 2').max(128, 'must be at most 128').default(64),
+  size: z
+    .number()
+    .int()
+    .min(32, 'must be at least 32')
+    .max(1024, 'must be at most 1024')
+    .refine((s) => s % 32 === 0, 'must be a multiple of 32 (the models halve it five times)')
+    .default(256),
+  epochs: z.number().int().min(1, 'must be at least 1').max(10000).default(20),
+  batchSize: z.number().int().min(1, 'must be at least 1').max(512).default(4),
+  learningRate: z.number().gt(0, 'must be greater than 0').max(1, 'must be at most 1').default(1e-3),
+  /** Cosine annealing from learningRate to minLearningRate over the epochs, or a constant rate. */
+  schedule: z.enum(['cosine', 'constant']).default('cosine'),
+  minLearningRate: z.number().min(0).default(0),
+  valFraction: z.number().gt(0, 'must be greater than 0').lt(1, 'must be less than 1').default(0.1),
+  seed: z.number().int().min(0).default(42),
+  backend: z.enum(BACKENDS).default('auto'),
+  augment: augmentConfigSchema.default({}),
+  /** Cap on training images per epoch (0 = all); handy for quick trials. */
+  maxTrainImages: z.number().int().min(0).default(0),
+});
+
+export type RunConfig = z.infer<typeof runConfigSchema>;
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+
+/** Parses a config, throwing an Error whose message names each bad field. */
+export function parseRunConfig(input: unknown): RunConfig {
+  const result = runConfigSchema.safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+    throw new Error(`Invalid run configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return result.data;
+}
+
+/** Presets offered by the CLI and the form. */
+export const RUN_PRESETS: Record<string, { description: string; config: Partial<RunConfigInput> }> = {
+  reference: {
+    description: 'The reference report: UNet base 64 at 256², batch 4 (needs a GPU or a fast CPU path; days on a laptop CPU).',
+    config: { model: 'unet', base: 64, size: 256, batchSize: 4, learningRate: 1e-3, epochs: 500 },
+  },
+  'resnet34-reference': {
+    description: 'ResNet34-UNet at 256², batch 4.',
+    config: { model: 'resnet34_unet', base: 64, size: 256, batchSize: 4, learningRate: 1e-3, epochs: 500 },
+  },
+  'cpu-quick': {
+    description: 'CPU-friendly: UNet base 16 at 128², batch 8 — minutes per epoch on a few thousand images.',
+    config: { model: 'unet', base: 16, size: 128, batchSize: 8, learningRate: 2e-3, epochs: 30 },
+  },
+  'cpu-tiny': {
+    description: 'Smoke test: UNet base 8 at 64², batch 8 — seconds per epoch.',
+    config: { model: 'unet', base: 8, size: 64, batchSize: 8, learningRate: 3e-3, epochs: 10 },
+  },
+};
