@@ -1,0 +1,51 @@
+import { resolve } from 'node:path';
+import { formatHelp, parseArgs, num, requireStr, str, type FlagSpec, UsageError } from '../args';
+import { CliOutput } from '../output';
+import { selectBackend } from '../../engine/backend/select-backend';
+import { importDataset } from '../../engine/data/import-dataset';
+import { resolveDataPath } from '../../engine/data/resolve-data-path';
+import { loadCheckpoint } from '../../engine/train/checkpoint';
+import { evaluateModel } from '../../engine/infer/evaluate';
+import { ProgressBar } from '../../engine/util/progress';
+import type { Command } from './command';
+import { BACKEND_FLAG, JSON_FLAG } from './command';
+
+const flags: FlagSpec[] = [
+  { name: 'data', type: 'string', aliases: ['data_path', 'data-path'], description: 'dataset folder, or "sample"' },
+  { name: 'checkpoint', type: 'string', aliases: ['model_path', 'model-path'], description: 'checkpoint folder (RUN/best)' },
+  { name: 'split', type: 'string', description: 'train|valid|test|all', default: 'test' },
+  { name: 'batch-size', type: 'number', aliases: ['batch_size'], description: 'images per step', default: 8 },
+  BACKEND_FLAG,
+  JSON_FLAG,
+];
+
+export const evalCommand: Command = {
+  summary: 'Dice of a checkpoint on a dataset split',
+  help: () => formatHelp('seg-studio eval --data DIR --checkpoint PATH --split train|valid|test|all [--json]', flags),
+  async run(argv) {
+    const { flags: f } = parseArgs(argv, flags);
+    const out = new CliOutput(Boolean(f.json));
+    const split = str(f, 'split')!;
+    if (!['train', 'valid', 'test', 'all'].includes(split)) throw new UsageError('--split must be train, valid, test or all');
+    const backend = await selectBackend(str(f, 'backend') as never);
+    out.info(`backend: ${backend.backend} (${backend.device})`);
+    const ckpt = await loadCheckpoint(resolve(requireStr(f, 'checkpoint')));
+    const cfg = ckpt.meta.config;
+    // The split must be drawn exactly as in training, so the stored seed and fraction are reused.
+    const report = await importDataset(resolveDataPath(str(f, 'data') ?? cfg.data), { valFraction: cfg.valFraction, seed: cfg.seed });
+    const samples = report.samples.filter((s) => s.maskPath && (split === 'all' || s.split === split));
+    if (samples.length === 0) throw new Error(`${report.root}: no labeled images in split "${split}"`);
+    const bar = new ProgressBar({ label: `eval ${split}`, unit: 'batch' });
+    const res = await evaluateModel(ckpt.model, samples, {
+      size: cfg.size,
+      batchSize: num(f, 'batch-size')!,
+      onProgress: (d, t) => bar.update(d, t),
+    });
+    bar.finish();
+    out.result(
+      { dice: res.dice, datasetDice: res.datasetDice, bce: res.bce, images: res.images, split, backend: backend.backend },
+      `dice ${res.dice.toFixed(4)} (dataset-level ${res.datasetDice.toFixed(4)}) on ${res.images} ${split} images`,
+    );
+    return 0;
+  },
+};

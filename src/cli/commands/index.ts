@@ -1,0 +1,17 @@
+// The command table. Each command lives in its own file.
+import type { Command } from './command';
+import { modelSummaryCommand } from './model-summary';
+import { trainCommand } from './train';
+import { evalCommand } from './eval';
+import { predictCommand } from './predict';
+import { backendsCommand } from './backends';
+import { benchCommand } from './bench';
+
+export const commands: Record<string, Command> = {
+  'model-summary': modelSummaryCommand,
+  train: trainCommand,
+  eval: evalCommand,
+  predict: predictCommand,
+  backends: backendsCommand,
+  bench: benchCommand,
+};

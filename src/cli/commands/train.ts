@@ -1,0 +1,130 @@
+import { resolve } from 'node:path';
+import { formatHelp, parseArgs, num, str, type FlagSpec, UsageError } from '../args';
+import { CliOutput } from '../output';
+import { parseRunConfig, RUN_PRESETS, type RunConfigInput } from '../../shared/run-config';
+import { train } from '../../engine/train/train';
+import { readCheckpointMeta } from '../../engine/train/checkpoint';
+import { ProgressBar, formatDuration } from '../../engine/util/progress';
+import type { Command } from './command';
+import { BACKEND_FLAG, JSON_FLAG } from './command';
+
+export const trainFlags: FlagSpec[] = [
+  { name: 'data', type: 'string', aliases: ['data_path', 'data-path'], description: 'dataset folder (Oxford layout or images/+masks/), or "sample"' },
+  { name: 'preset', type: 'string', description: `start from a preset: ${Object.keys(RUN_PRESETS).join(', ')}` },
+  { name: 'model', type: 'string', description: 'unet|resnet34_unet' },
+  { name: 'base', type: 'number', description: 'first-level channels (64 = reference)' },
+  { name: 'size', type: 'number', description: 'input side in pixels (256 = reference)' },
+  { name: 'epochs', type: 'number', description: 'epochs to train' },
+  { name: 'batch-size', type: 'number', aliases: ['batch_size'], description: 'images per step' },
+  { name: 'learning-rate', type: 'number', aliases: ['learning_rate', 'lr'], description: 'Adam learning rate' },
+  { name: 'schedule', type: 'string', description: 'cosine|constant' },
+  { name: 'seed', type: 'number', description: 'seed for split, init, shuffling and augmentation' },
+  { name: 'val-fraction', type: 'number', aliases: ['val_fraction'], description: 'fraction of trainval held out for validation' },
+  { name: 'max-train-images', type: 'number', description: 'use at most N training images per epoch (0 = all)' },
+  { name: 'no-augment', type: 'boolean', description: 'train without augmentation' },
+  { ...BACKEND_FLAG, default: undefined },
+  { name: 'out', type: 'string', aliases: ['output_dir', 'save_path'], description: 'run folder for checkpoints', default: 'runs/latest' },
+  { name: 'resume', type: 'string', description: 'continue from a checkpoint folder (e.g. RUN/last)' },
+  JSON_FLAG,
+];
+
+/** Turns CLI flags into a run config input (preset first, then explicit flags on top). */
+export function configFromFlags(f: Record<string, string | number | boolean | undefined>): RunConfigInput {
+  const presetName = str(f, 'preset');
+  let base: Partial<RunConfigInput> = {};
+  if (presetName) {
+    const preset = RUN_PRESETS[presetName];
+    if (!preset) throw new UsageError(`unknown preset "${presetName}" (${Object.keys(RUN_PRESETS).join(', ')})`);
+    base = preset.config;
+  }
+  const pick = <T>(v: T | undefined, d: T | undefined) => (v !== undefined ? v : d);
+  const cfg: Record<string, unknown> = {
+    ...base,
+    data: pick(str(f, 'data'), base.data),
+    model: pick(str(f, 'model')?.replace('-', '_'), base.model),
+    base: pick(num(f, 'base'), base.base),
+    size: pick(num(f, 'size'), base.size),
+    epochs: pick(num(f, 'epochs'), base.epochs),
+    batchSize: pick(num(f, 'batch-size'), base.batchSize),
+    learningRate: pick(num(f, 'learning-rate'), base.learningRate),
+    schedule: pick(str(f, 'schedule'), base.schedule),
+    seed: pick(num(f, 'seed'), base.seed),
+    valFraction: pick(num(f, 'val-fraction'), base.valFraction),
+    maxTrainImages: pick(num(f, 'max-train-images'), base.maxTrainImages),
+    backend: pick(str(f, 'backend'), base.backend),
+  };
+  if (f['no-augment']) cfg.augment = { enabled: false };
+  for (const k of Object.keys(cfg)) if (cfg[k] === undefined) delete cfg[k];
+  return cfg as RunConfigInput;
+}
+
+export const trainCommand: Command = {
+  summary: 'train a model on a dataset',
+  help: () =>
+    formatHelp(
+      'seg-studio train --data DIR [--preset NAME] [--model unet|resnet34_unet] [--base N] [--size N] --epochs N --batch-size N --learning-rate X --seed N [--backend B] --out DIR [--resume CKPT] [--json]',
+      trainFlags,
+    ),
+  async run(argv) {
+    const { flags: f } = parseArgs(argv, trainFlags);
+    const out = new CliOutput(Boolean(f.json));
+    const resume = str(f, 'resume');
+    // Resuming keeps the stored config; flags given now (more epochs, another backend) override it.
+    const input = resume ? { ...readCheckpointMeta(resolve(resume)).config, ...configFromFlags(f) } : configFromFlags(f);
+    const config = parseRunConfig(input);
+    const outDir = resolve(str(f, 'out')!);
+    let bar: ProgressBar | undefined;
+    const result = await train({
+      config,
+      outDir,
+      resumeFrom: resume ? resolve(resume) : undefined,
+      onEvent: (e) => {
+        switch (e.type) {
+          case 'started':
+            out.info(
+              `backend: ${e.backend} (${e.device}) — ${e.detail}\n` +
+                `data: ${e.trainImages} train / ${e.validImages} valid / ${e.testImages} test images; ` +
+                `${e.trainableParams.toLocaleString('en-US')} trainable parameters; epochs ${e.startEpoch + 1}..${e.epochs}`,
+            );
+            break;
+          case 'progress':
+            if (e.batch === 1 || !bar) bar = new ProgressBar({ label: `${e.phase} ${e.epoch}/${e.epochs}`, unit: 'batch' });
+            bar.update(e.batch, e.batches, e.loss !== undefined ? `loss ${e.loss.toFixed(4)} ${e.imagesPerSecond.toFixed(1)} img/s` : `${e.imagesPerSecond.toFixed(1)} img/s`);
+            if (e.batch === e.batches) {
+              bar.finish();
+              bar = undefined;
+            }
+            break;
+          case 'epoch': {
+            const m = e.metrics;
+            out.info(
+              `epoch ${m.epoch}: train dice ${m.trainDice.toFixed(4)} bce ${m.trainBce.toFixed(4)} | valid dice ${m.validDice.toFixed(4)} bce ${m.validBce.toFixed(4)} | lr ${m.learningRate.toExponential(2)} | ${m.imagesPerSecond.toFixed(2)} img/s, ${formatDuration(m.seconds)}${e.improved ? ' *best' : ''}`,
+            );
+            break;
+          }
+          case 'test':
+            out.info(`test dice ${e.dice.toFixed(4)} on ${e.images} images`);
+            break;
+          default:
+            break;
+        }
+      },
+    });
+    out.result(
+      {
+        bestValidDice: result.bestValidDice,
+        bestEpoch: result.bestEpoch,
+        testDice: result.testDice,
+        checkpoint: result.checkpoint,
+        lastCheckpoint: result.lastCheckpoint,
+        backend: result.backend,
+        device: result.device,
+        epochs: result.epochsCompleted,
+        seconds: Number(result.seconds.toFixed(2)),
+      },
+      `best valid dice ${result.bestValidDice.toFixed(4)} at epoch ${result.bestEpoch}; ` +
+        `${result.testDice !== null ? `test dice ${result.testDice.toFixed(4)}; ` : ''}checkpoint ${result.checkpoint} (${formatDuration(result.seconds)})`,
+    );
+    return 0;
+  },
+};

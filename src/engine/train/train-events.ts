@@ -1,0 +1,47 @@
+// What a training run tells its caller (CLI progress bar, the worker process, tests).
+import type { EpochMetrics } from './checkpoint';
+
+export type TrainEvent =
+  | {
+      type: 'started';
+      backend: string;
+      device: string;
+      detail: string;
+      trainImages: number;
+      validImages: number;
+      testImages: number;
+      epochs: number;
+      startEpoch: number;
+      trainableParams: number;
+    }
+  | {
+      type: 'progress';
+      phase: 'train' | 'valid' | 'test';
+      epoch: number;
+      epochs: number;
+      batch: number;
+      batches: number;
+      imagesPerSecond: number;
+      etaSeconds: number;
+      loss?: number;
+    }
+  | { type: 'epoch'; metrics: EpochMetrics; bestValidDice: number; bestEpoch: number; improved: boolean; checkpoint: string }
+  | { type: 'preview'; epoch: number; size: number; samples: Array<{ id: string; dice: number; mask: Uint8Array }> }
+  | { type: 'test'; dice: number; images: number };
+
+export interface TrainResult {
+  bestValidDice: number;
+  bestEpoch: number;
+  testDice: number | null;
+  testImages: number;
+  /** Folder of the best-valid checkpoint (TensorFlow.js layers format + checkpoint.json). */
+  checkpoint: string;
+  /** Folder of the latest checkpoint, with optimizer state, for resume. */
+  lastCheckpoint: string;
+  backend: string;
+  device: string;
+  seconds: number;
+  epochsCompleted: number;
+  history: EpochMetrics[];
+  cancelled: boolean;
+}

@@ -1,0 +1,253 @@
+// The training loop: per epoch, train on augmented batches, evaluate on the validation split,
+// keep the best-valid checkpoint and a resumable latest checkpoint, then score the test split
+// with the best weights. Callers (CLI, worker process, tests) observe it through events.
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import type { RunConfig } from '../../shared/run-config';
+import type { ImportReport, Sample } from '../types';
+import { selectBackend } from '../backend/select-backend';
+import { importDataset } from '../data/import-dataset';
+import { buildModel, countParams } from '../models/build-model';
+import { RateMeter } from '../util/progress';
+import { iterateBatches, batchCount } from './batches';
+import { loadCheckpoint, saveCheckpoint, type EpochMetrics } from './checkpoint';
+import { evaluateModel } from '../infer/evaluate';
+import { lossParts } from './loss-parts';
+import { createAdam, setLearningRate } from './optimizer';
+import { cosineLr } from './lr-schedule';
+import { resolveDataPath } from '../data/resolve-data-path';
+import type { TrainEvent, TrainResult } from './train-events';
+
+export interface TrainOptions {
+  config: RunConfig;
+  /** Run folder: checkpoints go to `<outDir>/best` and `<outDir>/last`. */
+  outDir: string;
+  /** A checkpoint folder (normally `<outDir>/last`) to continue from. */
+  resumeFrom?: string;
+  /** An already imported dataset (the app imports once and reuses it). */
+  dataset?: ImportReport;
+  onEvent?: (event: TrainEvent) => void;
+  /** Cancel between batches; the epoch in progress is dropped, finished epochs stay. */
+  signal?: AbortSignal;
+  /** Validation images whose predicted masks are sent after each epoch (for the UI). */
+  previewCount?: number;
+}
+
+export function splitSamples(report: ImportReport): Record<'train' | 'valid' | 'test', Sample[]> {
+  const labeled = report.samples.filter((s) => s.maskPath);
+  return {
+    train: labeled.filter((s) => s.split === 'train'),
+    valid: labeled.filter((s) => s.split === 'valid'),
+    test: labeled.filter((s) => s.split === 'test'),
+  };
+}
+
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const t0 = performance.now();
+  const emit = opts.onEvent ?? (() => {});
+  const config = opts.config;
+  const backend = await selectBackend(config.backend);
+
+  let model: tf.LayersModel;
+  let startEpoch = 0;
+  let history: EpochMetrics[] = [];
+  let bestValidDice = -1;
+  let bestEpoch = 0;
+  let optimizerWeights: tf.NamedTensor[] | undefined;
+  if (opts.resumeFrom) {
+    const ckpt = await loadCheckpoint(opts.resumeFrom);
+    // The caller merges the stored config with what it overrides (epochs, backend); the model
+    // architecture always comes from the checkpoint itself.
+    model = ckpt.model;
+    startEpoch = ckpt.meta.epoch;
+    history = ckpt.meta.history;
+    bestValidDice = ckpt.meta.bestValidDice;
+    bestEpoch = ckpt.meta.bestEpoch;
+    optimizerWeights = ckpt.optimizerWeights;
+  } else {
+    model = buildModel({ model: config.model, base: config.base, size: config.size, seed: config.seed });
+  }
+
+  const report =
+    opts.dataset ?? (await importDataset(resolveDataPath(config.data), { valFraction: config.valFraction, seed: config.seed }));
+  const splits = splitSamples(report);
+  let trainSamples = splits.train;
+  if (config.maxTrainImages > 0) trainSamples = trainSamples.slice(0, config.maxTrainImages);
+  if (trainSamples.length === 0) throw new Error(`${report.root}: no labeled training images (see the import report)`);
+  // A dataset without a validation split still needs a model-selection signal: fall back to train.
+  const validSamples = splits.valid.length > 0 ? splits.valid : trainSamples;
+
+  const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = createAdam(config.learningRate);
+  if (optimizerWeights) {
+    await optimizer.setWeights(optimizerWeights);
+    for (const w of optimizerWeights) w.tensor.dispose();
+  }
+
+  emit({
+    type: 'started',
+    backend: backend.backend,
+    device: backend.device,
+    detail: backend.detail,
+    trainImages: trainSamples.length,
+    validImages: validSamples.length,
+    testImages: splits.test.length,
+    epochs: config.epochs,
+    startEpoch,
+    trainableParams: countParams(model).trainableParams,
+  });
+
+  const bestDir = join(opts.outDir, 'best');
+  const lastDir = join(opts.outDir, 'last');
+  const batches = batchCount(trainSamples.length, config.batchSize);
+  let cancelled = false;
+
+  for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+    const epochStart = performance.now();
+    const lr =
+      config.schedule === 'cosine' ? cosineLr(epoch, config.epochs, config.learningRate, config.minLearningRate) : config.learningRate;
+    setLearningRate(optimizer, lr);
+    const meter = new RateMeter();
+    // Sums stay on the device and are read once per epoch, so steps never wait on a readback.
+    let sums = tf.tidy(() => tf.zeros([3]));
+    let seen = 0;
+    let batchIndex = 0;
+    let lastShown = 0;
+    for await (const batch of iterateBatches(trainSamples, {
+      size: config.size,
+      batchSize: config.batchSize,
+      augment: config.augment,
+      seed: config.seed,
+      epoch,
+      shuffle: true,
+      dropLast: trainSamples.length > config.batchSize,
+    })) {
+      if (opts.signal?.aborted) {
+        cancelled = true;
+        break;
+      }
+      const n = batch.ids.length;
+      const x = tf.tensor4d(batch.x, [n, config.size, config.size, 3]);
+      const y = tf.tensor4d(batch.y, [n, config.size, config.size, 1]);
+      let parts: tf.Tensor1D | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const pred = model.apply(x, { training: true }) as tf.Tensor4D;
+        const p = lossParts(y, pred);
+        parts = tf.keep(tf.stack([p.bce, p.diceLoss, p.dice]) as tf.Tensor1D);
+        return tf.add(p.bce, p.diceLoss) as tf.Scalar;
+      }, trainable);
+      optimizer.applyGradients(grads);
+      const next = tf.tidy(() => tf.add(sums, tf.mul(parts!, n)));
+      sums.dispose();
+      sums = next;
+      parts!.dispose();
+      tf.dispose(grads);
+      x.dispose();
+      y.dispose();
+      seen += n;
+      batchIndex++;
+      const snap = meter.snapshot(batchIndex, batches);
+      const now = performance.now();
+      // Reading the loss forces a sync; do it only as often as a person can read it.
+      let loss: number | undefined;
+      if (now - lastShown > 1000 || batchIndex === batches) {
+        loss = (await value.data())[0];
+        lastShown = now;
+      }
+      value.dispose();
+      emit({
+        type: 'progress',
+        phase: 'train',
+        epoch: epoch + 1,
+        epochs: config.epochs,
+        batch: batchIndex,
+        batches,
+        imagesPerSecond: snap.rate * config.batchSize,
+        etaSeconds: snap.etaSeconds,
+        loss,
+      });
+    }
+    if (cancelled) {
+      sums.dispose();
+      break;
+    }
+    const [bceSum, diceLossSum, diceSum] = Array.from(await sums.data());
+    sums.dispose();
+    const trainSeconds = (performance.now() - epochStart) / 1000;
+
+    const valid = await evaluateModel(model, validSamples, {
+      size: config.size,
+      batchSize: Math.max(config.batchSize, 4),
+      previewCount: opts.previewCount ?? 0,
+      onProgress: (done, total, rate, eta) =>
+        emit({ type: 'progress', phase: 'valid', epoch: epoch + 1, epochs: config.epochs, batch: done, batches: total, imagesPerSecond: rate, etaSeconds: eta }),
+    });
+    const metrics: EpochMetrics = {
+      epoch: epoch + 1,
+      trainBce: bceSum! / seen,
+      trainDiceLoss: diceLossSum! / seen,
+      trainDice: diceSum! / seen,
+      validBce: valid.bce,
+      validDiceLoss: valid.diceLoss,
+      validDice: valid.dice,
+      learningRate: lr,
+      seconds: (performance.now() - epochStart) / 1000,
+      imagesPerSecond: seen / trainSeconds,
+    };
+    history = [...history, metrics];
+    const improved = metrics.validDice > bestValidDice;
+    if (improved) {
+      bestValidDice = metrics.validDice;
+      bestEpoch = metrics.epoch;
+      await saveCheckpoint(bestDir, model, {
+        kind: 'best',
+        epoch: metrics.epoch,
+        config,
+        bestValidDice,
+        bestEpoch,
+        history,
+        backend: backend.backend,
+      });
+    }
+    const optState = await optimizer.getWeights();
+    await saveCheckpoint(
+      lastDir,
+      model,
+      { kind: 'last', epoch: metrics.epoch, config, bestValidDice, bestEpoch, history, backend: backend.backend },
+      optState,
+    );
+    emit({ type: 'epoch', metrics, bestValidDice, bestEpoch, improved, checkpoint: bestDir });
+    if (valid.preview.length > 0) emit({ type: 'preview', epoch: metrics.epoch, size: config.size, samples: valid.preview });
+  }
+
+  let testDice: number | null = null;
+  if (!cancelled && splits.test.length > 0 && bestEpoch > 0) {
+    const best = await loadCheckpoint(bestDir);
+    const test = await evaluateModel(best.model, splits.test, {
+      size: config.size,
+      batchSize: Math.max(config.batchSize, 4),
+      onProgress: (done, total, rate, eta) =>
+        emit({ type: 'progress', phase: 'test', epoch: config.epochs, epochs: config.epochs, batch: done, batches: total, imagesPerSecond: rate, etaSeconds: eta }),
+    });
+    best.model.dispose();
+    testDice = test.dice;
+    emit({ type: 'test', dice: test.dice, images: test.images });
+  }
+  model.dispose();
+  optimizer.dispose();
+
+  return {
+    bestValidDice,
+    bestEpoch,
+    testDice,
+    testImages: splits.test.length,
+    checkpoint: bestDir,
+    lastCheckpoint: lastDir,
+    backend: backend.backend,
+    device: backend.device,
+    seconds: (performance.now() - t0) / 1000,
+    epochsCompleted: history.length,
+    history,
+    cancelled,
+  };
+}
