@@ -10,7 +10,9 @@ export class CliOutput {
   }
   result(value: unknown, human?: string): void {
     if (this.json) process.stdout.write(JSON.stringify(value) + '\n');
-    else if (human !== undefined) process.stdout.write(human + '\n');
+    else if (human !== undefined) {
+      if (human) process.stdout.write(human + '\n');
+    }
     else process.stdout.write(JSON.stringify(value, null, 2) + '\n');
   }
 }
