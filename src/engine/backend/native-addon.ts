@@ -1,0 +1,72 @@
+// Loads the compiled Node-API addon (native/build/Release/seg_native.node) and describes its
+// functions. Every function is synchronous and writes into caller-allocated Float32Arrays.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeAddon {
+  setThreads(n: number): number;
+  info(): { dnnlVersion: string; dnnlCpuRuntime: string; threads: number; compiler: string };
+  convImplName(): string;
+  convForward(
+    x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array,
+    xShape: number[], wShape: number[], yShape: number[], strides: number[], pads: number[], dilations: number[],
+    activation: number, alpha: number,
+  ): void;
+  convBackwardData(
+    dy: Float32Array, w: Float32Array, dx: Float32Array,
+    xShape: number[], wShape: number[], yShape: number[], strides: number[], pads: number[], dilations: number[],
+  ): void;
+  convBackwardWeights(
+    x: Float32Array, dy: Float32Array, dw: Float32Array,
+    xShape: number[], wShape: number[], yShape: number[], strides: number[], pads: number[], dilations: number[],
+  ): void;
+  binary(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Float32Array, outShape: number[]): void;
+  unary(op: number, x: Float32Array, y: Float32Array, param: number): void;
+  addN(inputs: Float32Array[], out: Float32Array): void;
+  /** Returns false when the axes do not collapse to [kept, reduced, kept]; the caller falls back. */
+  reduce(op: number, x: Float32Array, xShape: number[], axes: number[], out: Float32Array): boolean;
+  maxPool(x: Float32Array, y: Float32Array, xShape: number[], yShape: number[], kernel: number[], strides: number[], pads: number[]): void;
+  maxPoolGrad(
+    dy: Float32Array, x: Float32Array, dx: Float32Array, xShape: number[], yShape: number[],
+    kernel: number[], strides: number[], pads: number[],
+  ): void;
+  batchNormApply(
+    x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null,
+    eps: number, y: Float32Array, channels: number,
+  ): void;
+  concat(inputs: Float32Array[], innerSizes: number[], outer: number, out: Float32Array): void;
+  slice(x: Float32Array, xShape: number[], begin: number[], size: number[], out: Float32Array): void;
+  tile(x: Float32Array, xShape: number[], reps: number[], out: Float32Array): void;
+}
+
+/** Where the addon is looked for: SEG_STUDIO_NATIVE_PATH, else <repo>/native/build/Release. */
+export function nativeAddonPath(): string {
+  const fromEnv = process.env.SEG_STUDIO_NATIVE_PATH;
+  if (fromEnv) return resolve(fromEnv);
+  // This file lives in src/engine/backend/; the repository root is three levels up.
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  return join(root, 'native', 'build', 'Release', 'seg_native.node');
+}
+
+export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string; path: string };
+
+let cached: AddonLoad | undefined;
+
+/** Loads the addon once; never throws (a missing or broken build is reported as a reason). */
+export function loadNativeAddon(): AddonLoad {
+  if (cached) return cached;
+  const path = nativeAddonPath();
+  if (!existsSync(path)) {
+    cached = { ok: false, path, reason: `native addon not built (${path} missing); run \`npm rebuild\` with libdnnl-dev installed` };
+    return cached;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    cached = { ok: true, path, addon: require(path) as NativeAddon };
+  } catch (err) {
+    cached = { ok: false, path, reason: `native addon failed to load: ${(err as Error).message}` };
+  }
+  return cached;
+}

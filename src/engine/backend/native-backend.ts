@@ -1,0 +1,119 @@
+// The 'native' TensorFlow.js backend: the reference CPU backend (JS typed arrays, so the
+// addon can read and write tensor storage without copies) with its heavy kernels replaced by
+// the Node-API addon in native/ (oneDNN convolutions + OpenMP element-wise/reduce/pool/copy).
+// Kernels the addon does not cover, or cases it declines (non-float32, NCHW, ...), run the
+// reference CPU implementation unchanged.
+import { availableParallelism } from 'node:os';
+
+import * as tf from '@tensorflow/tfjs';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+
+import { loadNativeAddon, type NativeAddon } from './native-addon';
+import { convKernels } from './native-kernels-conv';
+import { dataKernels } from './native-kernels-data';
+import { elementwiseKernels } from './native-kernels-elementwise';
+import type { NativeKernel, NativeKernelArgs } from './native-kernel-util';
+
+export const NATIVE_BACKEND = 'native';
+
+export interface NativeBackendResult {
+  ok: boolean;
+  reason?: string;
+  device?: string;
+  threads?: number;
+}
+
+export interface NativeKernelInfo {
+  available: boolean;
+  reason?: string;
+  addonPath: string;
+  dnnlVersion?: string;
+  dnnlCpuRuntime?: string;
+  /** oneDNN's implementation for a 3x3 convolution, e.g. "brgconv:avx512_core" (shows the ISA). */
+  convImpl?: string;
+  compiler?: string;
+  threads?: number;
+  nativeKernels: string[];
+}
+
+export const NATIVE_KERNELS: NativeKernel[] = [...convKernels, ...elementwiseKernels, ...dataKernels];
+
+/** Threads: SEG_STUDIO_THREADS when set to a positive integer, otherwise every available core. */
+export function nativeThreadCount(): number {
+  const env = Number.parseInt(process.env.SEG_STUDIO_THREADS ?? '', 10);
+  return Number.isFinite(env) && env > 0 ? env : availableParallelism();
+}
+
+let registered: NativeBackendResult | undefined;
+
+function deviceName(addon: NativeAddon): string {
+  return `CPU (${addon.convImplName()}, oneDNN ${addon.info().dnnlVersion})`;
+}
+
+function wrap(kernel: NativeKernel, addon: NativeAddon, fallback: KernelFunc | undefined): KernelFunc {
+  return (args) => {
+    const result = kernel.impl(args as unknown as NativeKernelArgs, addon);
+    if (result !== null) return result;
+    if (!fallback) throw new Error(`native backend: no reference kernel for ${kernel.kernelName}`);
+    return fallback(args);
+  };
+}
+
+/**
+ * Registers the 'native' backend (idempotent). Never throws: when the addon is missing or
+ * fails to load, returns { ok: false, reason } and the studio keeps using the other backends.
+ */
+export async function registerNativeBackend(): Promise<NativeBackendResult> {
+  if (registered) return registered;
+  const load = loadNativeAddon();
+  if (!load.ok) {
+    registered = { ok: false, reason: load.reason };
+    return registered;
+  }
+  try {
+    const addon = load.addon;
+    const threads = addon.setThreads(nativeThreadCount());
+    const cpuKernels = new Map<string, KernelConfig>();
+    for (const k of tf.getKernelsForBackend('cpu')) cpuKernels.set(k.kernelName, k);
+    if (cpuKernels.size === 0) throw new Error("tfjs 'cpu' backend kernels are not registered");
+    // Priority 0: never picked implicitly; the studio selects it with tf.setBackend('native').
+    if (!tf.findBackendFactory(NATIVE_BACKEND)) tf.registerBackend(NATIVE_BACKEND, () => new MathBackendCPU(), 0);
+    const overridden = new Set(NATIVE_KERNELS.map((k) => k.kernelName));
+    for (const [name, config] of cpuKernels) {
+      if (!overridden.has(name)) tf.registerKernel({ ...config, backendName: NATIVE_BACKEND });
+    }
+    for (const kernel of NATIVE_KERNELS) {
+      const ref = cpuKernels.get(kernel.kernelName);
+      tf.registerKernel({
+        kernelName: kernel.kernelName,
+        backendName: NATIVE_BACKEND,
+        kernelFunc: wrap(kernel, addon, ref?.kernelFunc),
+        setupFunc: ref?.setupFunc,
+        disposeFunc: ref?.disposeFunc,
+      });
+    }
+    registered = { ok: true, device: deviceName(addon), threads };
+  } catch (err) {
+    registered = { ok: false, reason: `native backend registration failed: ${(err as Error).message}` };
+  }
+  return registered;
+}
+
+/** What the CLI prints about the native path (versions, threads, ISA oneDNN dispatches to). */
+export function nativeKernelInfo(): NativeKernelInfo {
+  const load = loadNativeAddon();
+  const nativeKernels = NATIVE_KERNELS.map((k) => k.kernelName);
+  if (!load.ok) return { available: false, reason: load.reason, addonPath: load.path, nativeKernels };
+  const info = load.addon.info();
+  return {
+    available: true,
+    addonPath: load.path,
+    dnnlVersion: info.dnnlVersion,
+    dnnlCpuRuntime: info.dnnlCpuRuntime,
+    convImpl: load.addon.convImplName(),
+    compiler: info.compiler,
+    threads: info.threads,
+    nativeKernels,
+  };
+}
