@@ -1,0 +1,140 @@
+// Every operation the UI can ask for: a zod schema for its arguments and the TypeScript type of
+// its result, grouped by domain. Electron IPC (`studio:<domain>:<op>`) and HTTP
+// (`POST /api/<domain>/<op>`) are two transports of this one table; both validate arguments
+// with these schemas before any service runs.
+import { z } from 'zod';
+import { augmentConfigSchema } from '../run-config';
+import type * as T from './types';
+
+/** An operation: its argument schema, plus a phantom result type (never set at runtime). */
+export interface OpDef<A extends z.ZodTypeAny, R> {
+  args: A;
+  /** 'bytes': the result is a Uint8Array (image); HTTP also serves it raw at GET /api/media/... */
+  kind: 'json' | 'bytes';
+  readonly __result?: R;
+}
+
+function op<R>() {
+  return <A extends z.ZodTypeAny>(args: A, kind: 'json' | 'bytes' = 'json'): OpDef<A, R> => ({ args, kind });
+}
+
+const none = z.object({}).strict().default({});
+const id = z.number().int().positive();
+const datasetId = id;
+const runId = id;
+const sampleId = z.string().min(1).max(512);
+const split = z.enum(['train', 'valid', 'test']);
+/** Bytes cross IPC as Uint8Array; the HTTP wire codec decodes {"$bytes"} into one first. */
+const bytes = z.instanceof(Uint8Array);
+
+export const contract = {
+  datasets: {
+    /** Imports (or re-imports) a folder and remembers it. Emits dataset:import-progress. */
+    open: op<T.DatasetImportResult>()(
+      z.object({
+        path: z.string().min(1),
+        valFraction: z.number().gt(0).lt(1).default(0.1),
+        seed: z.number().int().min(0).default(42),
+      }),
+    ),
+    list: op<T.DatasetSummary[]>()(none),
+    remove: op<{ removed: boolean }>()(z.object({ datasetId })),
+    samples: op<T.SamplePage>()(
+      z.object({
+        datasetId,
+        split: split.optional(),
+        species: z.enum(['cat', 'dog']).optional(),
+        breed: z.string().optional(),
+        labeled: z.boolean().optional(),
+        /** With runId, items carry predictedDice and can be ordered by it. */
+        runId: runId.optional(),
+        order: z.enum(['id', 'dice-asc', 'dice-desc']).default('id'),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      }),
+    ),
+    sample: op<T.SampleDetail>()(z.object({ datasetId, sampleId })),
+    /** JPEG bytes, longest side `size`, cached on disk. */
+    thumbnail: op<Uint8Array>()(
+      z.object({ datasetId, sampleId, size: z.number().int().min(16).max(1024).default(160) }),
+      'bytes',
+    ),
+    /** The full-size image as PNG bytes (for the mask editor). */
+    image: op<Uint8Array>()(z.object({ datasetId, sampleId }), 'bytes'),
+    readMask: op<T.MaskImage>()(z.object({ datasetId, sampleId })),
+    /** Writes atomically; the replaced mask is kept as a numbered version beside it. */
+    saveMask: op<T.SaveMaskResult>()(z.object({ datasetId, sampleId, png: bytes })),
+    augmentPreview: op<{ items: T.AugmentPreviewItem[] }>()(
+      z.object({
+        datasetId,
+        sampleId,
+        augment: augmentConfigSchema,
+        seed: z.number().int().min(0).default(0),
+        count: z.number().int().min(1).max(16).default(4),
+        size: z.number().int().min(32).max(512).default(256),
+      }),
+    ),
+  },
+  runs: {
+    presets: op<T.RunPreset[]>()(none),
+    validate: op<T.ConfigValidation>()(z.object({ config: z.unknown() })),
+    /** Validates, records a `queued` run and returns at once; training runs in a worker process. */
+    start: op<{ runId: number }>()(z.object({ config: z.unknown(), name: z.string().max(200).optional() })),
+    list: op<T.RunSummary[]>()(z.object({ limit: z.number().int().min(1).max(10000).default(500) }).default({})),
+    get: op<T.RunDetail>()(z.object({ runId })),
+    cancel: op<{ cancelled: boolean }>()(z.object({ runId })),
+    /** Continues an interrupted/cancelled/failed (or finished, with more epochs) run from `<runDir>/last`. */
+    resume: op<{ runId: number }>()(z.object({ runId, epochs: z.number().int().min(1).max(10000).optional() })),
+    estimateEpoch: op<T.EpochEstimate>()(z.object({ config: z.unknown() })),
+  },
+  predictions: {
+    /** Predicts every labeled sample of a split with the run's best checkpoint; stores per-image Dice. */
+    run: op<T.PredictionResult>()(z.object({ runId, datasetId, split })),
+    /** Stored per-image Dice of an earlier prediction (empty items when none). */
+    list: op<T.PredictionResult>()(z.object({ runId, datasetId, split })),
+    mask: op<T.MaskImage>()(z.object({ runId, datasetId, sampleId })),
+  },
+  exports: {
+    /** Writes predicted masks as PNG files. Emits export:progress. */
+    masks: op<T.ExportMasksResult>()(
+      z.object({ runId, datasetId, split, folder: z.string().min(1), format: z.enum(['0-255', '0-1']).default('0-255') }),
+    ),
+    /** Copies the run's checkpoint (TensorFlow.js layers format) into a folder. */
+    model: op<T.ExportModelResult>()(
+      z.object({ runId, folder: z.string().min(1), which: z.enum(['best', 'last']).default('best') }),
+    ),
+  },
+  system: {
+    backends: op<T.BackendInfo[]>()(none),
+    device: op<T.DeviceInfo>()(none),
+    version: op<T.VersionInfo>()(none),
+    dataFolder: op<T.DataFolderInfo>()(none),
+  },
+} as const;
+
+export type Contract = typeof contract;
+export type Domain = keyof Contract;
+export type OpName<D extends Domain> = keyof Contract[D] & string;
+type Def<D extends Domain, O extends OpName<D>> = Contract[D][O];
+export type OpArgsInput<D extends Domain, O extends OpName<D>> =
+  Def<D, O> extends OpDef<infer A, unknown> ? z.input<A> : never;
+export type OpArgs<D extends Domain, O extends OpName<D>> = Def<D, O> extends OpDef<infer A, unknown> ? z.output<A> : never;
+export type OpResult<D extends Domain, O extends OpName<D>> = Def<D, O> extends OpDef<z.ZodTypeAny, infer R> ? R : never;
+
+export const DOMAINS = Object.keys(contract) as Domain[];
+
+/** Looks an operation up by its two names (HTTP path segments, IPC channel parts). */
+export function findOperation(domain: string, opName: string): OpDef<z.ZodTypeAny, unknown> | undefined {
+  if (!Object.prototype.hasOwnProperty.call(contract, domain)) return undefined;
+  const ops = contract[domain as Domain] as Record<string, OpDef<z.ZodTypeAny, unknown>>;
+  return Object.prototype.hasOwnProperty.call(ops, opName) ? ops[opName] : undefined;
+}
+
+/** Every (domain, op) pair, for registering handlers and routes. */
+export function listOperations(): Array<{ domain: Domain; op: string; def: OpDef<z.ZodTypeAny, unknown> }> {
+  const out: Array<{ domain: Domain; op: string; def: OpDef<z.ZodTypeAny, unknown> }> = [];
+  for (const domain of DOMAINS) {
+    for (const [name, def] of Object.entries(contract[domain])) out.push({ domain, op: name, def: def as OpDef<z.ZodTypeAny, unknown> });
+  }
+  return out;
+}

@@ -1,0 +1,179 @@
+// The shapes results take. Plain data only (strings, numbers, arrays, Uint8Array), so they
+// survive structured clone (IPC) and the wire codec (HTTP) unchanged.
+import type { RunConfig, RunConfigInput } from '../run-config';
+
+export type SplitName = 'train' | 'valid' | 'test';
+export type Species = 'cat' | 'dog';
+
+export interface DatasetSummary {
+  id: number;
+  root: string;
+  name: string;
+  layout: 'oxford' | 'generic';
+  counts: { train: number; valid: number; test: number; unlabeled: number };
+  skipped: number;
+  importedAt: string;
+}
+
+export interface DatasetImportResult {
+  dataset: DatasetSummary;
+  /** Files that were not imported, with the reason (first 200). */
+  skipped: Array<{ file: string; reason: string }>;
+}
+
+export interface SampleSummary {
+  id: string;
+  split: SplitName;
+  labeled: boolean;
+  species?: Species;
+  breed?: string;
+  width: number;
+  height: number;
+  /** Dice of the run named in the query's `runId`, when that run predicted this sample. */
+  predictedDice?: number;
+}
+
+export interface SamplePage {
+  total: number;
+  offset: number;
+  items: SampleSummary[];
+}
+
+export interface SampleDetail extends SampleSummary {
+  datasetId: number;
+  imagePath: string;
+  maskPath?: string;
+  maskEncoding: 'trimap' | 'binary';
+  classId?: number;
+  /** Earlier versions of an edited mask, newest first (file names beside the mask). */
+  maskVersions: string[];
+}
+
+export interface MaskImage {
+  width: number;
+  height: number;
+  /** Grayscale PNG, 0 background / 255 pet. */
+  png: Uint8Array;
+}
+
+export interface SaveMaskResult {
+  maskPath: string;
+  /** Where the replaced mask was kept, or null when there was none. */
+  previousVersion: string | null;
+}
+
+export interface AugmentPreviewItem {
+  /** RGB PNG of the augmented image. */
+  image: Uint8Array;
+  /** Grayscale PNG (0/255) of the augmented mask. */
+  mask: Uint8Array;
+}
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface RunPreset {
+  name: string;
+  description: string;
+  config: Partial<RunConfigInput>;
+}
+
+export interface ConfigValidation {
+  valid: boolean;
+  config?: RunConfig;
+  issues: Array<{ path: string; message: string }>;
+}
+
+export interface RunSummary {
+  id: number;
+  name: string;
+  status: RunStatus;
+  model: string;
+  datasetPath: string;
+  epochs: number;
+  epochsCompleted: number;
+  bestValidDice: number | null;
+  bestEpoch: number | null;
+  testDice: number | null;
+  backend: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  runDir: string;
+}
+
+export interface EpochMetricsRow {
+  epoch: number;
+  trainDice: number;
+  trainBce: number;
+  trainDiceLoss: number;
+  validDice: number;
+  validBce: number;
+  validDiceLoss: number;
+  learningRate: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface RunDetail extends RunSummary {
+  config: RunConfig;
+  metrics: EpochMetricsRow[];
+}
+
+export interface EpochEstimate {
+  secondsPerEpoch: number;
+  imagesPerSecond: number;
+  trainImages: number;
+  /** 'history': from finished epochs of runs with the same model, size, base and backend; 'measured': a short timed trial. */
+  basis: 'history' | 'measured';
+}
+
+export interface PredictionResult {
+  runId: number;
+  datasetId: number;
+  split: SplitName;
+  meanDice: number;
+  items: Array<{ sampleId: string; dice: number }>;
+}
+
+export interface ExportMasksResult {
+  exportId: number;
+  folder: string;
+  files: number;
+  format: '0-255' | '0-1';
+  seconds: number;
+}
+
+export interface ExportModelResult {
+  exportId: number;
+  folder: string;
+  files: string[];
+}
+
+export interface BackendInfo {
+  name: string;
+  available: boolean;
+  detail: string;
+}
+
+export interface DeviceInfo {
+  platform: string;
+  arch: string;
+  cpuModel: string;
+  cpus: number;
+  totalMemoryBytes: number;
+  freeMemoryBytes: number;
+}
+
+export interface VersionInfo {
+  app: string;
+  node: string;
+  electron: string | null;
+  tfjs: string | null;
+}
+
+export interface DataFolderInfo {
+  dataFolder: string;
+  dbPath: string;
+  runsFolder: string;
+}
