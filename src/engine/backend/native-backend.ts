@@ -51,10 +51,28 @@ function deviceName(addon: NativeAddon): string {
   return `CPU (${addon.convImplName()}, oneDNN ${addon.info().dnnlVersion})`;
 }
 
+/** Per kernel: how often the native path ran and how often it declined to the reference. */
+const stats = new Map<string, { native: number; fallback: number }>();
+
+/** Call counts per overridden kernel, so tests and profiling can see which path really ran. */
+export function nativeKernelStats(): Record<string, { native: number; fallback: number }> {
+  return Object.fromEntries([...stats].map(([k, v]) => [k, { ...v }]));
+}
+
+export function resetNativeKernelStats(): void {
+  for (const v of stats.values()) v.native = v.fallback = 0;
+}
+
 function wrap(kernel: NativeKernel, addon: NativeAddon, fallback: KernelFunc | undefined): KernelFunc {
+  const count = { native: 0, fallback: 0 };
+  stats.set(kernel.kernelName, count);
   return (args) => {
     const result = kernel.impl(args as unknown as NativeKernelArgs, addon);
-    if (result !== null) return result;
+    if (result !== null) {
+      count.native++;
+      return result;
+    }
+    count.fallback++;
     if (!fallback) throw new Error(`native backend: no reference kernel for ${kernel.kernelName}`);
     return fallback(args);
   };

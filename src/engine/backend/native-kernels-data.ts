@@ -100,6 +100,28 @@ const slice: NativeKernel = {
   },
 };
 
+// Split is how the gradient of Concat reaches each input: one strided slice per piece.
+const splitV: NativeKernel = {
+  kernelName: 'SplitV',
+  impl: (args, addon) => {
+    const x = tensorInput(args, 'x');
+    const xv = f32(args.backend, x);
+    if (!x || !xv || x.shape.length === 0) return null;
+    const axis = util.parseAxisParam(args.attrs.axis as number, x.shape)[0]!;
+    const sizes = backend_util.prepareSplitSize(x as never, args.attrs.numOrSizeSplits as number | number[], axis);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = x.shape.slice();
+      size[axis] = s;
+      const start = begin.slice();
+      begin[axis]! += s;
+      return output(args.backend, size, (o) => {
+        if (o.length > 0) addon.slice(xv, x.shape, start, size, o);
+      });
+    });
+  },
+};
+
 const tile: NativeKernel = {
   kernelName: 'Tile',
   impl: (args, addon) => {
@@ -112,4 +134,4 @@ const tile: NativeKernel = {
   },
 };
 
-export const dataKernels: NativeKernel[] = [...reduceKernels, maxPool, maxPoolGrad, concat, slice, tile];
+export const dataKernels: NativeKernel[] = [...reduceKernels, maxPool, maxPoolGrad, concat, slice, splitV, tile];
