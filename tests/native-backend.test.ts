@@ -145,7 +145,7 @@ describe.runIf(reg.ok)('native backend matches the cpu backend', () => {
         const { mean, variance } = tf.moments(x, [0, 1, 2]);
         return tf.batchNorm(x, mean, variance, beta, gamma, 1e-3);
       }),
-      ['FusedBatchNorm', 'Mean', 'Sum', 'Sub', 'Multiply'],
+      ['FusedBatchNorm', 'Mean', 'Sum', 'Sub', 'Multiply', 'SegNativeBatchNormGradSums', 'SegNativeBinary'],
     );
   });
 
@@ -155,7 +155,7 @@ describe.runIf(reg.ok)('native backend matches the cpu backend', () => {
       layer.build(x.shape);
       return gradsOf((xx) => layer.apply(xx, { training: true }) as tf.Tensor)(x);
     };
-    await expectSame([rand([2, 4, 4, 6], 16, -1, 2)], run, ['FusedBatchNorm']);
+    await expectSame([rand([2, 4, 4, 6], 16, -1, 2)], run, ['FusedBatchNorm', 'SegNativeBatchNormGradSums', 'SegNativeBinary']);
   });
 
   for (const [k, s, pad] of [[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'same']] as const) {

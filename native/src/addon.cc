@@ -1,4 +1,5 @@
 // Node-API entry point: registers every kernel and the init/info functions.
+#include <malloc.h>
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -56,6 +57,19 @@ napi_value setThreads(napi_env env, const Args& a) {
   return r;
 }
 
+// Every tensor the backend creates is a fresh ArrayBuffer (calloc underneath). glibc serves
+// big blocks with mmap and returns them to the OS on free, so each new activation tensor
+// page-faults all of its pages again (~15x the cost of writing it). Keeping freed blocks in the
+// heap makes re-allocation a memset. Returns whether glibc accepted each setting.
+napi_value tuneAllocator(napi_env env, const Args& a) {
+  const double mmapThreshold = a.num(0), trimThreshold = a.num(1);
+  bool ok1 = mallopt(M_MMAP_THRESHOLD, static_cast<int>(mmapThreshold)) == 1;
+  bool ok2 = mallopt(M_TRIM_THRESHOLD, static_cast<int>(trimThreshold)) == 1;
+  napi_value r;
+  check(napi_get_boolean(env, ok1 && ok2, &r), "bool");
+  return r;
+}
+
 napi_value info(napi_env env, const Args&) {
   napi_value o, v;
   check(napi_create_object(env, &o), "object");
@@ -82,6 +96,7 @@ NAPI_MODULE_INIT() {
   try {
     add(env, exports, "setThreads", setThreads, 1);
     add(env, exports, "info", info, 0);
+    add(env, exports, "tuneAllocator", tuneAllocator, 2);
     registerConv(env, exports, add);
     registerElementwise(env, exports, add);
     registerReduce(env, exports, add);

@@ -1,6 +1,7 @@
 // Batch-norm application y = (x - mean) * scale / sqrt(var + eps) + offset over the last
 // (channel) axis, the FusedBatchNorm kernel of TensorFlow.js. Per-channel factors are
 // computed once in double, then one pass over x.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -50,10 +51,67 @@ napi_value batchNormApply(napi_env, const Args& a) {
   return nullptr;
 }
 
+// The two per-channel reductions every FusedBatchNorm gradient needs, in one pass over x and dy:
+//   sumDy[c] = sum(dy[., c]),  sumDyXc[c] = sum(dy[., c] * (x[., c] - mean[c])).
+// From them the gradients of mean, variance, scale and offset are [C]-sized arithmetic and the
+// gradient of x is dy * (scale / sqrt(var + eps)), one broadcast multiply; tfjs-core's composite
+// gradient makes ~12 full-size passes instead (see docs/speed.md).
+napi_value batchNormGradSums(napi_env, const Args& a) {
+  // x, dy, mean, channels, sumDy, sumDyXc
+  size_t n, dyl, ml;
+  const float* x = a.f32(0, &n);
+  const float* dy = a.f32(1, &dyl);
+  const float* m = a.f32(2, &ml);
+  const int64_t C = a.i64(3);
+  float* outDy = a.f32(4);
+  float* outDyXc = a.f32(5);
+  if (dyl != n || C <= 0 || n % C != 0 || static_cast<int64_t>(ml) != C) throw NapiError("batchNormGradSums: bad shapes");
+  const int64_t rows = static_cast<int64_t>(n) / C;
+  const int64_t threads = omp_get_max_threads();
+  std::vector<double> sumDy(threads * C, 0.0), sumDyXc(threads * C, 0.0);
+  parallelFor(rows, std::max<int64_t>(1, kGrain / C), [&](int64_t s, int64_t e) {
+    const int t = omp_get_thread_num();
+    // Float partials over blocks of rows keep the inner loop vectorized; flushing them to
+    // double every block keeps long sums accurate and independent of the thread count.
+    constexpr int64_t kBlock = 256;
+    std::vector<float> fDy(C), fDyXc(C);
+    double* pDy = &sumDy[t * C];
+    double* pDyXc = &sumDyXc[t * C];
+    for (int64_t r0 = s; r0 < e; r0 += kBlock) {
+      std::fill(fDy.begin(), fDy.end(), 0.f);
+      std::fill(fDyXc.begin(), fDyXc.end(), 0.f);
+      const int64_t r1 = std::min(e, r0 + kBlock);
+      for (int64_t r = r0; r < r1; ++r) {
+        const float* xr = x + r * C;
+        const float* gr = dy + r * C;
+        for (int64_t c = 0; c < C; ++c) {
+          fDy[c] += gr[c];
+          fDyXc[c] += gr[c] * (xr[c] - m[c]);
+        }
+      }
+      for (int64_t c = 0; c < C; ++c) {
+        pDy[c] += fDy[c];
+        pDyXc[c] += fDyXc[c];
+      }
+    }
+  });
+  for (int64_t c = 0; c < C; ++c) {
+    double sDy = 0, sDyXc = 0;
+    for (int64_t t = 0; t < threads; ++t) {
+      sDy += sumDy[t * C + c];
+      sDyXc += sumDyXc[t * C + c];
+    }
+    outDy[c] = static_cast<float>(sDy);
+    outDyXc[c] = static_cast<float>(sDyXc);
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 void registerBatchNorm(napi_env env, napi_value exports, void (*add)(napi_env, napi_value, const char*, Kernel, size_t)) {
   add(env, exports, "batchNormApply", batchNormApply, 8);
+  add(env, exports, "batchNormGradSums", batchNormGradSums, 6);
 }
 
 }  // namespace seg

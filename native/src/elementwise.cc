@@ -18,6 +18,10 @@ struct Div { static float f(float a, float b) { return a / b; } };
 struct SqDiff { static float f(float a, float b) { float d = a - b; return d * d; } };
 struct Max { static float f(float a, float b) { return (a > b || std::isnan(a)) ? a : b; } };
 struct Min { static float f(float a, float b) { return (a < b || std::isnan(a)) ? a : b; } };
+// Gradient of square(x) given dy=a, x=b: one pass instead of tfjs' mul(dy, mul(x, 2)).
+struct SquareGrad { static float f(float a, float b) { return a * (b * 2.f); } };
+// Gradient of relu given dy=a, x=b: dy * step(x), NaN in x propagates like the reference.
+struct ReluGrad { static float f(float a, float b) { return std::isnan(b) ? b : a * (b > 0.f ? 1.f : 0.f); } };
 
 template <class Op>
 void runRow(const float* a, bool va, const float* b, bool vb, float* o, int64_t n) {
@@ -131,6 +135,8 @@ napi_value binary(napi_env, const Args& args) {
     case 4: binaryImpl<SqDiff>(a, as, b, bs, o, os); break;
     case 5: binaryImpl<Max>(a, as, b, bs, o, os); break;
     case 6: binaryImpl<Min>(a, as, b, bs, o, os); break;
+    case 7: binaryImpl<SquareGrad>(a, as, b, bs, o, os); break;
+    case 8: binaryImpl<ReluGrad>(a, as, b, bs, o, os); break;
     default: throw NapiError("binary: unknown op");
   }
   return nullptr;

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface NativeAddon {
   setThreads(n: number): number;
+  /** glibc mallopt(M_MMAP_THRESHOLD, M_TRIM_THRESHOLD); true when both were accepted. */
+  tuneAllocator(mmapThresholdBytes: number, trimThresholdBytes: number): boolean;
   info(): { dnnlVersion: string; dnnlCpuRuntime: string; threads: number; compiler: string };
   convImplName(): string;
   convForward(
@@ -36,6 +38,7 @@ export interface NativeAddon {
     x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null,
     eps: number, y: Float32Array, channels: number,
   ): void;
+  batchNormGradSums(x: Float32Array, dy: Float32Array, mean: Float32Array, channels: number, sumDy: Float32Array, sumDyXc: Float32Array): void;
   concat(inputs: Float32Array[], innerSizes: number[], outer: number, out: Float32Array): void;
   slice(x: Float32Array, xShape: number[], begin: number[], size: number[], out: Float32Array): void;
   tile(x: Float32Array, xShape: number[], reps: number[], out: Float32Array): void;

@@ -13,6 +13,7 @@ import { loadNativeAddon, type NativeAddon } from './native-addon';
 import { convKernels } from './native-kernels-conv';
 import { dataKernels } from './native-kernels-data';
 import { elementwiseKernels } from './native-kernels-elementwise';
+import { gradientKernels, installNativeGradients } from './native-gradients';
 import type { NativeKernel, NativeKernelArgs } from './native-kernel-util';
 
 export const NATIVE_BACKEND = 'native';
@@ -37,7 +38,7 @@ export interface NativeKernelInfo {
   nativeKernels: string[];
 }
 
-export const NATIVE_KERNELS: NativeKernel[] = [...convKernels, ...elementwiseKernels, ...dataKernels];
+export const NATIVE_KERNELS: NativeKernel[] = [...convKernels, ...elementwiseKernels, ...dataKernels, ...gradientKernels];
 
 /** Threads: SEG_STUDIO_THREADS when set to a positive integer, otherwise every available core. */
 export function nativeThreadCount(): number {
@@ -92,6 +93,10 @@ export async function registerNativeBackend(): Promise<NativeBackendResult> {
   try {
     const addon = load.addon;
     const threads = addon.setThreads(nativeThreadCount());
+    // Tensors up to 1 GiB reuse freed heap memory instead of fresh (page-faulting) mmap'd
+    // pages: allocation was 40-90% of the time of element-wise kernels (docs/speed.md).
+    // SEG_STUDIO_NATIVE_MALLOC=0 keeps glibc's defaults.
+    if (process.env.SEG_STUDIO_NATIVE_MALLOC !== '0') addon.tuneAllocator(1 << 30, 1 << 30);
     const cpuKernels = new Map<string, KernelConfig>();
     for (const k of tf.getKernelsForBackend('cpu')) cpuKernels.set(k.kernelName, k);
     if (cpuKernels.size === 0) throw new Error("tfjs 'cpu' backend kernels are not registered");
@@ -111,6 +116,7 @@ export async function registerNativeBackend(): Promise<NativeBackendResult> {
         disposeFunc: ref?.disposeFunc,
       });
     }
+    installNativeGradients();
     registered = { ok: true, device: deviceName(addon), threads };
   } catch (err) {
     registered = { ok: false, reason: `native backend registration failed: ${(err as Error).message}` };
