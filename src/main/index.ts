@@ -1,0 +1,67 @@
+// The Electron app's lifecycle: one instance, a locked-down session, the services (store, run
+// queue with utility-process workers), IPC handlers, one window.
+import { app, BrowserWindow, dialog } from 'electron';
+import { join } from 'node:path';
+import { createStudioServices, type StudioServices } from '../services/studio-services';
+import { registerIpc } from './ipc/index';
+import { electronSqliteBinding } from './native-sqlite';
+import { installSessionSecurity } from './security';
+import { claimSingleInstance } from './single-instance';
+import { utilityWorkerLauncher } from './utility-worker';
+import { createMainWindow } from './window';
+
+const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+let mainWindow: BrowserWindow | undefined;
+let services: StudioServices | undefined;
+let unregister: (() => void) | undefined;
+
+function dbPath(): string {
+  return process.env.SEG_STUDIO_DB ?? join(app.getPath('userData'), 'studio.db');
+}
+
+async function start(): Promise<void> {
+  installSessionSecurity(devServerUrl);
+  // The engine finds the bundled sample dataset here in a packaged app.
+  process.env.SEG_STUDIO_RESOURCES ??= app.isPackaged ? join(process.resourcesPath, 'resources') : join(app.getAppPath(), 'resources');
+  let binding: string;
+  try {
+    binding = electronSqliteBinding();
+  } catch (err) {
+    dialog.showErrorBox('Pet Segmentation Studio cannot open its database', (err as Error).message);
+    app.exit(1);
+    return;
+  }
+  services = createStudioServices({
+    dbPath: dbPath(),
+    nativeBinding: binding,
+    workerNativeBinding: binding,
+    launcher: utilityWorkerLauncher({ SEG_STUDIO_RESOURCES: process.env.SEG_STUDIO_RESOURCES! }),
+  });
+  unregister = registerIpc(services, devServerUrl);
+  mainWindow = createMainWindow(devServerUrl);
+  mainWindow.on('closed', () => (mainWindow = undefined));
+}
+
+if (!claimSingleInstance(() => mainWindow)) {
+  app.quit();
+} else {
+  app.whenReady().then(start, (err: Error) => {
+    dialog.showErrorBox('Pet Segmentation Studio failed to start', err.message);
+    app.exit(1);
+  });
+  app.on('activate', () => {
+    // macOS: clicking the dock icon with no window open makes a new one.
+    if (services && BrowserWindow.getAllWindows().length === 0) {
+      mainWindow = createMainWindow(devServerUrl);
+      mainWindow.on('closed', () => (mainWindow = undefined));
+    }
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('will-quit', () => {
+    unregister?.();
+    // Running workers die with the app; the next start marks their runs interrupted (resumable).
+    services?.close();
+  });
+}

@@ -1,0 +1,20 @@
+// The main window: built renderer from out/renderer, or the dev server under electron-vite dev.
+import { BrowserWindow } from 'electron';
+import { join } from 'node:path';
+import { secureWebPreferences } from './security';
+
+export function createMainWindow(devServerUrl: string | undefined): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    title: 'Pet Segmentation Studio',
+    webPreferences: secureWebPreferences(join(import.meta.dirname, '../preload/index.cjs')),
+  });
+  win.once('ready-to-show', () => win.show());
+  if (devServerUrl) void win.loadURL(devServerUrl);
+  else void win.loadFile(join(import.meta.dirname, '../renderer/index.html'));
+  return win;
+}

@@ -1,0 +1,81 @@
+// The contract's operations bound to the services: one table both transports call through
+// `dispatch`, which validates arguments with the operation's schema and answers an envelope.
+import {
+  StudioError,
+  errorEnvelope,
+  findOperation,
+  okEnvelope,
+  type Contract,
+  type Envelope,
+  type OpArgs,
+  type OpName,
+  type OpResult,
+} from '../shared/contract';
+import type { StudioServices } from './studio-services';
+
+type Handlers = {
+  [D in keyof Contract]: { [O in OpName<D>]: (args: OpArgs<D, O>) => OpResult<D, O> | Promise<OpResult<D, O>> };
+};
+
+export function createHandlers(s: StudioServices): Handlers {
+  return {
+    datasets: {
+      open: (a) => s.datasets.open(a),
+      list: () => s.datasets.list(),
+      remove: (a) => s.datasets.remove(a.datasetId),
+      samples: (a) => s.datasets.samples(a.datasetId, a),
+      sample: (a) => s.datasets.sample(a.datasetId, a.sampleId),
+      thumbnail: (a) => s.datasets.thumbnail(a.datasetId, a.sampleId, a.size),
+      image: (a) => s.datasets.image(a.datasetId, a.sampleId),
+      readMask: (a) => s.datasets.readMask(a.datasetId, a.sampleId),
+      saveMask: (a) => s.datasets.saveMask(a.datasetId, a.sampleId, a.png),
+      augmentPreview: (a) => s.augment.preview(a),
+    },
+    runs: {
+      presets: () => s.runs.presets(),
+      validate: (a) => s.runs.validate(a.config),
+      start: (a) => s.runs.start(a),
+      list: (a) => s.runs.list(a.limit),
+      get: (a) => s.runs.get(a.runId),
+      cancel: (a) => s.runs.cancel(a.runId),
+      resume: (a) => s.runs.resume(a),
+      estimateEpoch: (a) => s.runs.estimateEpoch(a),
+    },
+    predictions: {
+      run: (a) => s.predictions.run(a),
+      list: (a) => s.predictions.list(a),
+      mask: (a) => s.predictions.mask(a),
+    },
+    exports: {
+      masks: (a) => s.exports.masks(a),
+      model: (a) => s.exports.model(a),
+    },
+    system: {
+      backends: () => s.system.backends(),
+      device: () => s.system.device(),
+      version: () => s.system.version(),
+      dataFolder: () => s.system.dataFolder(),
+    },
+  };
+}
+
+export type Dispatch = (domain: string, op: string, rawArgs: unknown) => Promise<Envelope<unknown>>;
+
+/** Validates and runs one operation; never throws (every failure becomes an error envelope). */
+export function createDispatch(s: StudioServices): Dispatch {
+  const handlers = createHandlers(s) as unknown as Record<string, Record<string, (args: unknown) => unknown>>;
+  return async (domain, op, rawArgs) => {
+    try {
+      const def = findOperation(domain, op);
+      if (!def) throw new StudioError('UNKNOWN_OPERATION', `no operation ${domain}.${op}`);
+      const parsed = def.args.safeParse(rawArgs ?? {});
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ');
+        throw new StudioError('INVALID_ARGUMENT', `${domain}.${op}: ${issues}`);
+      }
+      return okEnvelope(await handlers[domain]![op]!(parsed.data));
+    } catch (err) {
+      return errorEnvelope(err);
+    }
+  };
+}

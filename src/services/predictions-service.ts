@@ -1,0 +1,90 @@
+// Predictions: score a run's best checkpoint on a dataset split, keep each predicted mask (at
+// the photo's own size, 0/255 PNG) under the data folder and its Dice in the store.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCheckpoint } from '../engine/train/checkpoint';
+import { evaluateModel } from '../engine/infer/evaluate';
+import { selectBackend } from '../engine/backend/select-backend';
+import { StudioError, type MaskImage, type PredictionResult, type SplitName } from '../shared/contract';
+import { writeFileAtomic } from './atomic-write';
+import type { DatasetsService } from './datasets-service';
+import { encodeMask, resizeMaskNearest } from './mask-png';
+import type { PathGuard } from './path-guard';
+import type { StudioStore } from './store-types';
+import sharp from 'sharp';
+
+export interface PredictionsServiceDeps {
+  store: StudioStore;
+  datasets: DatasetsService;
+  guard: PathGuard;
+  predictionsFolder: string;
+}
+
+/** Images predicted per evaluateModel call: bounds memory (masks of a chunk are held at once). */
+const CHUNK = 32;
+
+export class PredictionsService {
+  /** One prediction at a time: TensorFlow.js in this process is shared state. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: PredictionsServiceDeps) {}
+
+  run(input: { runId: number; datasetId: number; split: SplitName }): Promise<PredictionResult> {
+    const next = this.chain.then(() => this.predict(input));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async predict(input: { runId: number; datasetId: number; split: SplitName }): Promise<PredictionResult> {
+    const run = this.deps.store.runs.get(input.runId);
+    if (!run) throw new StudioError('NOT_FOUND', `run ${input.runId} does not exist`);
+    this.deps.datasets.mustGet(input.datasetId);
+    const best = join(run.runDir, 'best');
+    if (!existsSync(join(best, 'checkpoint.json')) && !existsSync(join(`${best}.old`, 'checkpoint.json'))) {
+      throw new StudioError('NOT_FOUND', `run ${input.runId} has no best checkpoint yet (no finished epoch)`);
+    }
+    const samples = this.deps.store.datasets.samplesOfSplit(input.datasetId, input.split).filter((s) => s.maskPath);
+    if (samples.length === 0) throw new StudioError('NOT_FOUND', `dataset ${input.datasetId} has no labeled ${input.split} images`);
+    await selectBackend(run.config.backend);
+    const ckpt = await loadCheckpoint(best);
+    const size = ckpt.meta.config.size;
+    const outDir = join(this.deps.predictionsFolder, `run-${input.runId}`, `dataset-${input.datasetId}`);
+    const items: Array<{ sampleId: string; dice: number; maskPath: string }> = [];
+    try {
+      for (let i = 0; i < samples.length; i += CHUNK) {
+        const chunk = samples.slice(i, i + CHUNK);
+        const res = await evaluateModel(ckpt.model, chunk, { size, batchSize: Math.min(8, chunk.length), previewCount: chunk.length });
+        for (let k = 0; k < res.preview.length; k++) {
+          const p = res.preview[k]!;
+          const sample = chunk.find((s) => s.id === p.id)!;
+          const full = resizeMaskNearest({ width: size, height: size, data: p.mask }, sample.width, sample.height);
+          const maskPath = join(outDir, `${encodeURIComponent(sample.id)}.png`);
+          writeFileAtomic(maskPath, await encodeMask(full, 'png-0-255'));
+          items.push({ sampleId: sample.id, dice: p.dice, maskPath });
+        }
+      }
+    } finally {
+      ckpt.model.dispose();
+    }
+    this.deps.store.predictions.save(input.runId, input.datasetId, input.split, items);
+    return this.summarize(input.runId, input.datasetId, input.split, items);
+  }
+
+  list(input: { runId: number; datasetId: number; split: SplitName }): PredictionResult {
+    return this.summarize(input.runId, input.datasetId, input.split, this.deps.store.predictions.list(input.runId, input.datasetId, input.split));
+  }
+
+  async mask(input: { runId: number; datasetId: number; sampleId: string }): Promise<MaskImage> {
+    const p = this.deps.store.predictions.get(input.runId, input.datasetId, input.sampleId);
+    if (!p) throw new StudioError('NOT_FOUND', `run ${input.runId} has not predicted ${input.sampleId} (run a prediction first)`);
+    const path = this.deps.guard.check(p.maskPath, 'predicted mask');
+    const png = readFileSync(path);
+    const meta = await sharp(png).metadata();
+    return { width: meta.width ?? 0, height: meta.height ?? 0, png };
+  }
+
+  private summarize(runId: number, datasetId: number, split: SplitName, items: Array<{ sampleId: string; dice: number }>): PredictionResult {
+    const meanDice = items.length ? items.reduce((a, b) => a + b.dice, 0) / items.length : 0;
+    return { runId, datasetId, split, meanDice, items: items.map((i) => ({ sampleId: i.sampleId, dice: i.dice })) };
+  }
+}

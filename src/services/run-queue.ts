@@ -1,0 +1,73 @@
+// One training at a time per device: a second run on the same device waits `queued` until the
+// first ends. Two trainings sharing a CPU (or one GPU) are each slower than one after the other.
+import type { RunConfig } from '../shared/run-config';
+
+export function deviceKeyFor(config: RunConfig): string {
+  // WebGPU is the only backend that computes off the CPU; every other backend (auto included,
+  // which picks a CPU path unless a GPU is found) competes for the same cores.
+  return config.backend === 'webgpu' ? 'gpu' : 'cpu';
+}
+
+interface Job {
+  runId: number;
+  device: string;
+  run: () => Promise<void>;
+}
+
+export class RunQueue {
+  private readonly pending: Job[] = [];
+  private readonly active = new Map<string, number>();
+  private idleWaiters: Array<() => void> = [];
+
+  enqueue(runId: number, device: string, run: () => Promise<void>): void {
+    this.pending.push({ runId, device, run });
+    this.pump();
+  }
+
+  /** Removes a run that has not started; false when it is running or unknown. */
+  dequeue(runId: number): boolean {
+    const i = this.pending.findIndex((j) => j.runId === runId);
+    if (i < 0) return false;
+    this.pending.splice(i, 1);
+    this.notifyIdle();
+    return true;
+  }
+
+  isQueued(runId: number): boolean {
+    return this.pending.some((j) => j.runId === runId);
+  }
+
+  isActive(runId: number): boolean {
+    return [...this.active.values()].includes(runId);
+  }
+
+  /** Resolves when nothing is running or waiting (tests, shutdown). */
+  whenIdle(): Promise<void> {
+    if (this.pending.length === 0 && this.active.size === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private pump(): void {
+    for (const job of [...this.pending]) {
+      if (this.active.has(job.device)) continue;
+      this.pending.splice(this.pending.indexOf(job), 1);
+      this.active.set(job.device, job.runId);
+      void job
+        .run()
+        .catch((err) => process.emitWarning(`run ${job.runId} supervisor failed: ${(err as Error).message}`))
+        .finally(() => {
+          this.active.delete(job.device);
+          this.pump();
+          this.notifyIdle();
+        });
+    }
+  }
+
+  private notifyIdle(): void {
+    if (this.pending.length === 0 && this.active.size === 0) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const r of w) r();
+    }
+  }
+}

@@ -1,0 +1,189 @@
+// Runs: presets, config validation, enqueue → worker → events, cancel, resume, estimates.
+import { join } from 'node:path';
+import { parseRunConfig, RUN_PRESETS, runConfigSchema, type RunConfig } from '../shared/run-config';
+import {
+  StudioError,
+  type ConfigValidation,
+  type EpochEstimate,
+  type RunDetail,
+  type RunPreset,
+  type RunSummary,
+} from '../shared/contract';
+import type { EventBus } from './event-bus';
+import { RunQueue, deviceKeyFor } from './run-queue';
+import { RunSupervisor } from './run-supervisor';
+import type { RunRecord, StudioStore } from './store-types';
+import type { WorkerLauncher } from './worker-launcher';
+
+export interface RunsServiceDeps {
+  store: StudioStore;
+  bus: EventBus;
+  launcher: WorkerLauncher;
+  dbPath: string;
+  runsFolder: string;
+  workerNativeBinding?: string;
+  /** Validation masks sent to the UI after each epoch. */
+  previewCount?: number;
+  /** Counts training images of a config's dataset (for estimates). */
+  countTrainImages: (config: RunConfig) => Promise<number>;
+}
+
+function toSummary(r: RunRecord): RunSummary {
+  const { config: _config, ...rest } = r;
+  return rest;
+}
+
+export class RunsService {
+  private readonly queue = new RunQueue();
+  private readonly supervisors = new Map<number, RunSupervisor>();
+
+  constructor(private readonly deps: RunsServiceDeps) {}
+
+  /** Marks runs a previous process left running as interrupted. Call once at start-up. */
+  recover(): number[] {
+    const ids = this.deps.store.runs.recoverInterrupted();
+    for (const runId of ids) this.deps.bus.emit('run:status', { runId, status: 'interrupted', error: 'the app stopped while this run was in progress' });
+    return ids;
+  }
+
+  presets(): RunPreset[] {
+    return Object.entries(RUN_PRESETS).map(([name, p]) => ({ name, description: p.description, config: p.config }));
+  }
+
+  validate(config: unknown): ConfigValidation {
+    const r = runConfigSchema.safeParse(config);
+    if (r.success) return { valid: true, config: r.data, issues: [] };
+    return { valid: false, issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
+  }
+
+  private parse(config: unknown): RunConfig {
+    try {
+      return parseRunConfig(config);
+    } catch (err) {
+      throw new StudioError('INVALID_ARGUMENT', (err as Error).message);
+    }
+  }
+
+  start(input: { config?: unknown; name?: string }): { runId: number } {
+    const config = this.parse(input.config);
+    const name = input.name?.trim() || `${config.model} b${config.base} ${config.size}px`;
+    const rec = this.deps.store.runs.create({ name, config, runDirFor: (id) => join(this.deps.runsFolder, `run-${id}`) });
+    this.deps.bus.emit('run:status', { runId: rec.id, status: 'queued' });
+    this.schedule(rec.id, config, rec.runDir, false);
+    return { runId: rec.id };
+  }
+
+  resume(input: { runId: number; epochs?: number }): { runId: number } {
+    const rec = this.mustGet(input.runId);
+    if (rec.status === 'running' || rec.status === 'queued' || this.supervisors.has(rec.id) || this.queue.isQueued(rec.id)) {
+      throw new StudioError('CONFLICT', `run ${rec.id} is ${rec.status}; only a stopped run can be resumed`);
+    }
+    const epochs = input.epochs ?? rec.config.epochs;
+    if (epochs <= rec.epochsCompleted) {
+      throw new StudioError('INVALID_ARGUMENT', `run ${rec.id} already finished ${rec.epochsCompleted} epochs; ask for more than that`);
+    }
+    const config = this.parse({ ...rec.config, epochs });
+    this.deps.store.runs.requeue(rec.id, config);
+    this.deps.bus.emit('run:status', { runId: rec.id, status: 'queued' });
+    this.schedule(rec.id, config, rec.runDir, true);
+    return { runId: rec.id };
+  }
+
+  private schedule(runId: number, config: RunConfig, runDir: string, resume: boolean): void {
+    this.queue.enqueue(runId, deviceKeyFor(config), async () => {
+      // Cancelled while waiting: nothing to start.
+      if (this.deps.store.runs.status(runId) !== 'queued') return;
+      const sup = new RunSupervisor(
+        {
+          store: this.deps.store,
+          bus: this.deps.bus,
+          launcher: this.deps.launcher,
+          dbPath: this.deps.dbPath,
+          workerNativeBinding: this.deps.workerNativeBinding,
+          previewCount: this.deps.previewCount ?? 4,
+        },
+        { runId, config, runDir, resume },
+      );
+      this.supervisors.set(runId, sup);
+      try {
+        await sup.start();
+      } finally {
+        this.supervisors.delete(runId);
+      }
+    });
+  }
+
+  cancel(runId: number): { cancelled: boolean } {
+    const rec = this.mustGet(runId);
+    if (this.queue.dequeue(runId)) {
+      this.deps.store.runs.cancel(runId);
+      this.deps.bus.emit('run:status', { runId, status: 'cancelled' });
+      return { cancelled: true };
+    }
+    const sup = this.supervisors.get(runId);
+    if (sup) {
+      sup.cancel();
+      return { cancelled: true };
+    }
+    if (rec.status === 'queued' || rec.status === 'running') {
+      // A row from another process (e.g. `seg-studio train` in a terminal) that this one does not drive.
+      throw new StudioError('CONFLICT', `run ${runId} is ${rec.status} in another process; cancel it there`);
+    }
+    return { cancelled: false };
+  }
+
+  list(limit: number): RunSummary[] {
+    return this.deps.store.runs.list(limit).map(toSummary);
+  }
+
+  get(runId: number): RunDetail {
+    const rec = this.mustGet(runId);
+    return { ...toSummary(rec), config: rec.config, metrics: this.deps.store.runs.metrics(runId) };
+  }
+
+  /** The worker's process id while the run trains (tests kill it to simulate a crash). */
+  workerPid(runId: number): number | undefined {
+    return this.supervisors.get(runId)?.pid;
+  }
+
+  whenIdle(): Promise<void> {
+    return this.queue.whenIdle();
+  }
+
+  async estimateEpoch(input: { config?: unknown }): Promise<EpochEstimate> {
+    const config = this.parse(input.config);
+    const trainImages = await this.deps.countTrainImages(config);
+    // Cost of a UNet step grows with pixels and with channels squared; scale finished epochs of
+    // comparable runs (same model and backend) by that ratio, the closest ones weighing most.
+    const cost = (c: RunConfig) => c.size * c.size * c.base * c.base;
+    const samples: Array<{ ips: number; weight: number }> = [];
+    for (const r of this.deps.store.runs.list(1000)) {
+      if (r.config.model !== config.model) continue;
+      if (r.backend && config.backend !== 'auto' && r.backend !== config.backend) continue;
+      const ms = this.deps.store.runs.metrics(r.id).filter((m) => m.imagesPerSecond > 0);
+      if (ms.length === 0) continue;
+      // The first epoch carries warm-up (kernel compilation); prefer the later ones.
+      const use = ms.length > 1 ? ms.slice(1) : ms;
+      const ips = use.reduce((a, m) => a + m.imagesPerSecond, 0) / use.length;
+      const ratio = cost(r.config) / cost(config);
+      const weight = 1 / (1 + Math.abs(Math.log(ratio)));
+      samples.push({ ips: ips * ratio, weight });
+    }
+    if (samples.length === 0) {
+      throw new StudioError(
+        'NOT_FOUND',
+        `no finished epoch of a ${config.model} run on this backend yet: start a short run (e.g. 1 epoch) to measure this machine`,
+      );
+    }
+    const wsum = samples.reduce((a, s) => a + s.weight, 0);
+    const imagesPerSecond = samples.reduce((a, s) => a + s.ips * s.weight, 0) / wsum;
+    const perEpoch = config.maxTrainImages > 0 ? Math.min(trainImages, config.maxTrainImages) : trainImages;
+    return { secondsPerEpoch: perEpoch / imagesPerSecond, imagesPerSecond, trainImages: perEpoch, basis: 'history' };
+  }
+
+  private mustGet(runId: number): RunRecord {
+    const rec = this.deps.store.runs.get(runId);
+    if (!rec) throw new StudioError('NOT_FOUND', `run ${runId} does not exist`);
+    return rec;
+  }
+}

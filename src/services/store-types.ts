@@ -1,0 +1,82 @@
+// What the services and the worker need from the store, in the contract's own shapes. Only
+// store-adapter.ts knows the repositories of src/store; everything else goes through this.
+import type { RunConfig } from '../shared/run-config';
+import type { EpochMetrics } from '../engine/train/checkpoint';
+import type { ImportReport, Sample } from '../engine/types';
+import type { DatasetSummary, RunStatus, RunSummary, SplitName } from '../shared/contract';
+
+export interface RunRecord extends Omit<RunSummary, 'runDir'> {
+  config: RunConfig;
+  runDir: string;
+}
+
+export interface SampleQuery {
+  split?: SplitName;
+  species?: 'cat' | 'dog';
+  breed?: string;
+  labeled?: boolean;
+  runId?: number;
+  order: 'id' | 'dice-asc' | 'dice-desc';
+  offset: number;
+  limit: number;
+}
+
+export interface SampleRow extends Sample {
+  predictedDice?: number;
+}
+
+export interface RunsStore {
+  /** A new `queued` run; the run folder is fixed at creation. */
+  create(input: { name: string; config: RunConfig; runDirFor: (id: number) => string }): RunRecord;
+  markRunning(id: number, info: { backend: string; device: string }): void;
+  /** Metrics row + the run's best/epochs-completed, in one transaction. */
+  recordEpoch(id: number, metrics: EpochMetrics, best: { bestValidDice: number; bestEpoch: number }): void;
+  finish(id: number, info: { testDice: number | null; bestValidDice: number; bestEpoch: number }): void;
+  fail(id: number, message: string): void;
+  cancel(id: number): void;
+  markInterrupted(id: number, reason: string): void;
+  /** Runs left `running`/`queued` by a previous process become `interrupted`; returns their ids. */
+  recoverInterrupted(): number[];
+  /** Back to `queued` for a resume, with a new epoch target. */
+  requeue(id: number, config: RunConfig): void;
+  list(limit: number): RunRecord[];
+  get(id: number): RunRecord | undefined;
+  metrics(id: number): EpochMetrics[];
+  status(id: number): RunStatus | undefined;
+}
+
+export interface DatasetsStore {
+  /** Inserts or replaces the dataset at this root and its samples (one transaction). */
+  saveImport(report: ImportReport): DatasetSummary;
+  list(): DatasetSummary[];
+  get(id: number): DatasetSummary | undefined;
+  remove(id: number): boolean;
+  samples(datasetId: number, q: SampleQuery): { total: number; items: SampleRow[] };
+  sample(datasetId: number, sampleId: string): Sample | undefined;
+  /** Every sample of a split (for prediction and export). */
+  samplesOfSplit(datasetId: number, split: SplitName): Sample[];
+  setMaskPath(datasetId: number, sampleId: string, maskPath: string, encoding: 'binary' | 'trimap'): void;
+}
+
+export interface PredictionsStore {
+  /** Replaces the stored predictions of (run, dataset, split). */
+  save(runId: number, datasetId: number, split: SplitName, items: Array<{ sampleId: string; dice: number; maskPath: string }>): void;
+  list(runId: number, datasetId: number, split: SplitName): Array<{ sampleId: string; dice: number; maskPath: string }>;
+  get(runId: number, datasetId: number, sampleId: string): { dice: number; maskPath: string } | undefined;
+}
+
+export interface ExportsStore {
+  create(input: { runId: number; kind: 'masks' | 'model'; folder: string; detail: Record<string, unknown> }): number;
+  finish(id: number, files: number): void;
+  fail(id: number, message: string): void;
+}
+
+export interface StudioStore {
+  runs: RunsStore;
+  datasets: DatasetsStore;
+  predictions: PredictionsStore;
+  exports: ExportsStore;
+  /** `PRAGMA integrity_check` result ('ok' when healthy). */
+  integrityCheck(): string;
+  close(): void;
+}

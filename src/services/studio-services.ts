@@ -1,0 +1,85 @@
+// The composition root of the application layer: one store, one event bus, one path guard and
+// the domain services over them. Electron main, the HTTP host and the CLI each create one.
+import { AugmentService } from './augment-service';
+import { appPathsFor, type AppPaths } from './app-paths';
+import { DatasetsService } from './datasets-service';
+import { EventBus } from './event-bus';
+import { ExportsService } from './exports-service';
+import { createDispatch, type Dispatch } from './handlers';
+import { PathGuard } from './path-guard';
+import { PredictionsService } from './predictions-service';
+import { RunsService } from './runs-service';
+import { openStudioStore } from './store-adapter';
+import type { StudioStore } from './store-types';
+import { SystemService } from './system-service';
+import { nodeWorkerLauncher, type WorkerLauncher } from './worker-launcher';
+
+export interface StudioServicesOptions {
+  dbPath: string;
+  /** How training workers start; default: a forked Node child running the worker via tsx. */
+  launcher?: WorkerLauncher;
+  /** better-sqlite3 addon for this process (Electron's ABI), when not the default one. */
+  nativeBinding?: string;
+  /** better-sqlite3 addon for the worker process, when it differs from this one's. */
+  workerNativeBinding?: string;
+  /** Folders datasets may be opened from; unset = anywhere (the desktop app). */
+  importRoots?: string[];
+  /** Mark runs left `running` by a previous process as interrupted (default true). */
+  recover?: boolean;
+  previewCount?: number;
+}
+
+export interface StudioServices {
+  paths: AppPaths;
+  store: StudioStore;
+  bus: EventBus;
+  guard: PathGuard;
+  datasets: DatasetsService;
+  augment: AugmentService;
+  runs: RunsService;
+  predictions: PredictionsService;
+  exports: ExportsService;
+  system: SystemService;
+  dispatch: Dispatch;
+  close(): void;
+}
+
+export function createStudioServices(opts: StudioServicesOptions): StudioServices {
+  const paths = appPathsFor(opts.dbPath);
+  const store = openStudioStore(paths.dbPath, { nativeBinding: opts.nativeBinding });
+  const bus = new EventBus();
+  // Datasets are read at each check, so a folder opened a moment ago is allowed at once.
+  const guard = new PathGuard([paths.dataFolder], () => store.datasets.list().map((d) => d.root));
+  const datasets = new DatasetsService({ store, bus, guard, thumbnailsFolder: paths.thumbnailsFolder, importRoots: opts.importRoots });
+  const augment = new AugmentService({ datasets });
+  const runs = new RunsService({
+    store,
+    bus,
+    launcher: opts.launcher ?? nodeWorkerLauncher(),
+    dbPath: paths.dbPath,
+    runsFolder: paths.runsFolder,
+    workerNativeBinding: opts.workerNativeBinding ?? opts.nativeBinding,
+    previewCount: opts.previewCount,
+    countTrainImages: (config) => datasets.countTrainImages(config),
+  });
+  const predictions = new PredictionsService({ store, datasets, guard, predictionsFolder: paths.predictionsFolder });
+  const exports = new ExportsService({ store, bus, guard, predictions });
+  const system = new SystemService(paths);
+  if (opts.recover !== false) runs.recover();
+  const services: StudioServices = {
+    paths,
+    store,
+    bus,
+    guard,
+    datasets,
+    augment,
+    runs,
+    predictions,
+    exports,
+    system,
+    dispatch: undefined as unknown as Dispatch,
+    close: () => store.close(),
+  };
+  services.dispatch = createDispatch(services);
+  return services;
+}
