@@ -10,6 +10,12 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { basename, dirname, join } from 'node:path';
 import type { RunConfig } from '../../shared/run-config';
 
+/** A tensor with the name it is saved under (tfjs's own NamedTensor type is not exported). */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
 export interface EpochMetrics {
   epoch: number;
   trainDice: number;
@@ -43,7 +49,7 @@ export interface LoadedCheckpoint {
   model: tf.LayersModel;
   meta: CheckpointMeta;
   /** Present when the checkpoint carries optimizer state (the `last` checkpoint does). */
-  optimizerWeights?: tf.NamedTensor[];
+  optimizerWeights?: NamedTensor[];
   dir: string;
 }
 
@@ -139,7 +145,7 @@ export async function saveCheckpoint(
   dir: string,
   model: tf.LayersModel,
   meta: Omit<CheckpointMeta, 'format' | 'version' | 'savedAt' | 'hasOptimizerState' | 'optimizerWeightSpecs'>,
-  optimizerWeights?: tf.NamedTensor[],
+  optimizerWeights?: NamedTensor[],
 ): Promise<void> {
   const parent = dirname(dir);
   mkdirSync(parent, { recursive: true });
@@ -188,7 +194,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const real = resolveCheckpointDir(dir);
   const meta = readCheckpointMeta(real);
   const model = await readLayersModel(real);
-  let optimizerWeights: tf.NamedTensor[] | undefined;
+  let optimizerWeights: NamedTensor[] | undefined;
   if (meta.hasOptimizerState && meta.optimizerWeightSpecs) {
     const b = readFileSync(join(real, 'optimizer.bin'));
     const map = tf.io.decodeWeights(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer, meta.optimizerWeightSpecs);

@@ -10,7 +10,7 @@ import { importDataset } from '../data/import-dataset';
 import { buildModel, countParams } from '../models/build-model';
 import { RateMeter } from '../util/progress';
 import { iterateBatches, batchCount } from './batches';
-import { loadCheckpoint, saveCheckpoint, type EpochMetrics } from './checkpoint';
+import { loadCheckpoint, saveCheckpoint, type EpochMetrics, type NamedTensor } from './checkpoint';
 import { evaluateModel } from '../infer/evaluate';
 import { lossParts } from './loss-parts';
 import { createAdam, setLearningRate } from './optimizer';
@@ -53,7 +53,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let history: EpochMetrics[] = [];
   let bestValidDice = -1;
   let bestEpoch = 0;
-  let optimizerWeights: tf.NamedTensor[] | undefined;
+  let optimizerWeights: NamedTensor[] | undefined;
   if (opts.resumeFrom) {
     const ckpt = await loadCheckpoint(opts.resumeFrom);
     // The caller merges the stored config with what it overrides (epochs, backend); the model
