@@ -6,6 +6,9 @@ import { evalCommand } from './eval';
 import { predictCommand } from './predict';
 import { backendsCommand } from './backends';
 import { benchCommand } from './bench';
+import { serveCommand } from './serve';
+import { runsCommand } from './runs';
+import { resumeCommand } from './resume';
 
 export const commands: Record<string, Command> = {
   'model-summary': modelSummaryCommand,
@@ -14,4 +17,7 @@ export const commands: Record<string, Command> = {
   predict: predictCommand,
   backends: backendsCommand,
   bench: benchCommand,
+  serve: serveCommand,
+  runs: runsCommand,
+  resume: resumeCommand,
 };
