@@ -161,7 +161,7 @@ describe('HTTP host', () => {
     expect(existsSync(saved.previousVersion!)).toBe(true);
     const again = await ok<{ png: Uint8Array }>('datasets/readMask', { datasetId, sampleId });
     expect(Buffer.compare(await sharp(again.png).extractChannel(0).raw().toBuffer(), inverted)).toBe(0);
-    const wrongSize = await call('datasets/saveMask', { datasetId, sampleId, png: await sharp({ create: { width: 3, height: 3, channels: 1, background: 0 } }).png().toBuffer() });
+    const wrongSize = await call('datasets/saveMask', { datasetId, sampleId, png: await sharp({ create: { width: 3, height: 3, channels: 3, background: { r: 0, g: 0, b: 0 } } }).png().toBuffer() });
     expect(wrongSize.status).toBe(400);
   });
 

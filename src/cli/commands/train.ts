@@ -6,6 +6,8 @@ import { train } from '../../engine/train/train';
 import { readCheckpointMeta } from '../../engine/train/checkpoint';
 import { ProgressBar, formatDuration } from '../../engine/util/progress';
 import type { Command } from './command';
+import { recordCliRun, type CliRunRecorder } from '../../services/cli-run-recorder';
+import { resolveDbPath } from '../../services/studio-db-path';
 import { BACKEND_FLAG, JSON_FLAG } from './command';
 
 export const trainFlags: FlagSpec[] = [
@@ -25,6 +27,8 @@ export const trainFlags: FlagSpec[] = [
   { ...BACKEND_FLAG, default: undefined },
   { name: 'out', type: 'string', aliases: ['output_dir', 'save_path'], description: 'run folder for checkpoints', default: 'runs/latest' },
   { name: 'resume', type: 'string', description: 'continue from a checkpoint folder (e.g. RUN/last)' },
+  { name: 'db', type: 'string', description: 'record the run in this studio database (default: $SEG_STUDIO_DB or the app data folder)' },
+  { name: 'no-record', type: 'boolean', description: 'do not record the run in the studio database' },
   JSON_FLAG,
 ];
 
@@ -74,11 +78,25 @@ export const trainCommand: Command = {
     const config = parseRunConfig(input);
     const outDir = resolve(str(f, 'out')!);
     let bar: ProgressBar | undefined;
-    const result = await train({
+    // The run also goes into the studio database, so the app and `seg-studio runs` list it; a
+    // database that cannot be opened costs a warning, never the training.
+    let recorder: CliRunRecorder | undefined;
+    if (!f['no-record']) {
+      try {
+        recorder = recordCliRun({ dbPath: resolveDbPath(str(f, 'db')), config, outDir });
+        out.info(`recording as run ${recorder.runId} in ${recorder.dbPath}`);
+      } catch (err) {
+        out.warn(`not recording this run in the studio database: ${(err as Error).message}`);
+      }
+    }
+    let result: Awaited<ReturnType<typeof train>>;
+    try {
+    result = await train({
       config,
       outDir,
       resumeFrom: resume ? resolve(resume) : undefined,
       onEvent: (e) => {
+        recorder?.onEvent(e);
         switch (e.type) {
           case 'started':
             out.info(
@@ -110,6 +128,11 @@ export const trainCommand: Command = {
         }
       },
     });
+    } catch (err) {
+      recorder?.fail(err);
+      throw err;
+    }
+    recorder?.finish(result);
     out.result(
       {
         bestValidDice: result.bestValidDice,
