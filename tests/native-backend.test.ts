@@ -149,13 +149,19 @@ describe.runIf(reg.ok)('native backend matches the cpu backend', () => {
     );
   });
 
-  it('batch norm through tf.layers.batchNormalization in training mode', async () => {
+  it('tf.layers.batchNormalization in training mode (fused op on native): output, grads of x/gamma/beta, moving stats', async () => {
     const run = (x: tf.Tensor) => {
-      const layer = tf.layers.batchNormalization({ axis: -1 });
+      const layer = tf.layers.batchNormalization({ axis: -1, momentum: 0.9 });
       layer.build(x.shape);
-      return gradsOf((xx) => layer.apply(xx, { training: true }) as tf.Tensor)(x);
+      const r = tf.tensor(rand(x.shape, 34).data, x.shape);
+      const loss = () => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, r)) as tf.Scalar;
+      const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(layer.apply(xx, { training: true }) as tf.Tensor, r)))(x);
+      const { grads } = tf.variableGrads(loss, layer.trainableWeights.map((w) => w.read() as tf.Variable));
+      const y = layer.apply(x, { training: true }) as tf.Tensor;
+      const [gamma, beta, movingMean, movingVariance] = layer.getWeights();
+      return [y, dx, ...Object.values(grads), gamma!, beta!, movingMean!, movingVariance!];
     };
-    await expectSame([rand([2, 4, 4, 6], 16, -1, 2)], run, ['FusedBatchNorm', 'SegNativeBatchNormGradSums', 'SegNativeBinary']);
+    await expectSame([rand([2, 16, 16, 6], 16, -1, 2)], run, ['SegNativeBatchNormTrain', 'SegNativeBatchNormTrainDx']);
   });
 
   for (const [k, s, pad] of [[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'same']] as const) {

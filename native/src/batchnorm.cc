@@ -107,11 +107,101 @@ napi_value batchNormGradSums(napi_env, const Args& a) {
   return nullptr;
 }
 
+// Training-mode batch norm forward in one kernel: per-channel batch mean and (biased) variance
+// over all rows, then y = (x - mean) * gamma / sqrt(var + eps) + beta. Two-pass statistics
+// (mean first, then squared deviations) in double for accuracy.
+napi_value batchNormTrain(napi_env, const Args& a) {
+  // x, gamma, beta, eps, channels, y, mean, variance
+  size_t n;
+  const float* x = a.f32(0, &n);
+  const float* g = a.f32(1);
+  const float* b = a.f32(2);
+  const double eps = a.num(3);
+  const int64_t C = a.i64(4);
+  float* y = a.f32(5);
+  float* meanOut = a.f32(6);
+  float* varOut = a.f32(7);
+  if (C <= 0 || n % C != 0 || n == 0) throw NapiError("batchNormTrain: bad shapes");
+  const int64_t rows = static_cast<int64_t>(n) / C;
+  const int64_t threads = omp_get_max_threads();
+  std::vector<double> part(threads * C);
+  auto channelSum = [&](auto term) {
+    std::fill(part.begin(), part.end(), 0.0);
+    parallelFor(rows, std::max<int64_t>(1, kGrain / C), [&](int64_t s, int64_t e) {
+      double* p = &part[omp_get_thread_num() * C];
+      constexpr int64_t kBlock = 256;
+      std::vector<float> f(C);
+      for (int64_t r0 = s; r0 < e; r0 += kBlock) {
+        std::fill(f.begin(), f.end(), 0.f);
+        const int64_t r1 = std::min(e, r0 + kBlock);
+        for (int64_t r = r0; r < r1; ++r) {
+          const float* xr = x + r * C;
+          for (int64_t c = 0; c < C; ++c) f[c] += term(xr[c], c);
+        }
+        for (int64_t c = 0; c < C; ++c) p[c] += f[c];
+      }
+    });
+    std::vector<double> tot(C, 0.0);
+    for (int64_t t = 0; t < threads; ++t)
+      for (int64_t c = 0; c < C; ++c) tot[c] += part[t * C + c];
+    return tot;
+  };
+  auto sum = channelSum([](float v, int64_t) { return v; });
+  std::vector<float> mean(C), k(C), off(C);
+  for (int64_t c = 0; c < C; ++c) mean[c] = static_cast<float>(sum[c] / rows);
+  const float* pm = mean.data();
+  auto sq = channelSum([pm](float v, int64_t c) { float d = v - pm[c]; return d * d; });
+  for (int64_t c = 0; c < C; ++c) {
+    const double var = sq[c] / rows;
+    meanOut[c] = mean[c];
+    varOut[c] = static_cast<float>(var);
+    k[c] = static_cast<float>(g[c] / std::sqrt(var + eps));
+    off[c] = b[c];
+  }
+  parallelFor(rows, std::max<int64_t>(1, kGrain / C), [&](int64_t s, int64_t e) {
+    const float *pk = k.data(), *po = off.data();
+    for (int64_t r = s; r < e; ++r) {
+      const float* xr = x + r * C;
+      float* yr = y + r * C;
+      for (int64_t c = 0; c < C; ++c) yr[c] = (xr[c] - pm[c]) * pk[c] + po[c];
+    }
+  });
+  return nullptr;
+}
+
+// dx of training-mode batch norm given per-channel factors (computed by the caller from
+// batchNormGradSums): dx = k * (dy - a - (x - mean) * b).
+napi_value batchNormTrainDx(napi_env, const Args& a) {
+  // x, dy, mean, k, a, b, channels, dx
+  size_t n;
+  const float* x = a.f32(0, &n);
+  const float* dy = a.f32(1);
+  const float* m = a.f32(2);
+  const float* k = a.f32(3);
+  const float* av = a.f32(4);
+  const float* bv = a.f32(5);
+  const int64_t C = a.i64(6);
+  float* dx = a.f32(7);
+  if (C <= 0 || n % C != 0) throw NapiError("batchNormTrainDx: bad shapes");
+  const int64_t rows = static_cast<int64_t>(n) / C;
+  parallelFor(rows, std::max<int64_t>(1, kGrain / C), [&](int64_t s, int64_t e) {
+    for (int64_t r = s; r < e; ++r) {
+      const float* xr = x + r * C;
+      const float* gr = dy + r * C;
+      float* o = dx + r * C;
+      for (int64_t c = 0; c < C; ++c) o[c] = k[c] * (gr[c] - av[c] - (xr[c] - m[c]) * bv[c]);
+    }
+  });
+  return nullptr;
+}
+
 }  // namespace
 
 void registerBatchNorm(napi_env env, napi_value exports, void (*add)(napi_env, napi_value, const char*, Kernel, size_t)) {
   add(env, exports, "batchNormApply", batchNormApply, 8);
   add(env, exports, "batchNormGradSums", batchNormGradSums, 6);
+  add(env, exports, "batchNormTrain", batchNormTrain, 8);
+  add(env, exports, "batchNormTrainDx", batchNormTrainDx, 8);
 }
 
 }  // namespace seg

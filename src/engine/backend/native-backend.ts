@@ -14,6 +14,7 @@ import { convKernels } from './native-kernels-conv';
 import { dataKernels } from './native-kernels-data';
 import { elementwiseKernels } from './native-kernels-elementwise';
 import { gradientKernels, installNativeGradients } from './native-gradients';
+import { batchNormTrainKernels, installFusedBatchNormLayer } from './native-batchnorm-train';
 import type { NativeKernel, NativeKernelArgs } from './native-kernel-util';
 
 export const NATIVE_BACKEND = 'native';
@@ -38,7 +39,7 @@ export interface NativeKernelInfo {
   nativeKernels: string[];
 }
 
-export const NATIVE_KERNELS: NativeKernel[] = [...convKernels, ...elementwiseKernels, ...dataKernels, ...gradientKernels];
+export const NATIVE_KERNELS: NativeKernel[] = [...convKernels, ...elementwiseKernels, ...dataKernels, ...gradientKernels, ...batchNormTrainKernels];
 
 /** Threads: SEG_STUDIO_THREADS when set to a positive integer, otherwise every available core. */
 export function nativeThreadCount(): number {
@@ -117,6 +118,7 @@ export async function registerNativeBackend(): Promise<NativeBackendResult> {
       });
     }
     installNativeGradients();
+    if (process.env.SEG_STUDIO_NATIVE_FUSED_BN !== '0') installFusedBatchNormLayer();
     registered = { ok: true, device: deviceName(addon), threads };
   } catch (err) {
     registered = { ok: false, reason: `native backend registration failed: ${(err as Error).message}` };
