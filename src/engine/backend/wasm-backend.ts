@@ -4,7 +4,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { registerWasmTrainingKernels } from './wasm-kernels/register';
 
 let ready: Promise<void> | undefined;
@@ -19,7 +18,8 @@ export function setupWasmBackend(): Promise<void> {
     ready = (async () => {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       // The package would fetch its .wasm files relative to a script URL; point it at the files on disk.
-      wasm.setWasmPaths(pathToFileURL(wasmDistDir()).href + '/', true);
+      // Emscripten reads plain filesystem paths with fs under Node (fetch() cannot read file: URLs).
+      wasm.setWasmPaths(wasmDistDir() + '/');
       wasm.setThreadsCount?.(1);
       registerWasmTrainingKernels();
     })();
