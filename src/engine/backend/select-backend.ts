@@ -1,13 +1,12 @@
 // Which engine computes: chosen by name, or by `auto` in order of expected speed.
 // auto: tfjs-node-gpu with a GPU → WebGPU on a hardware adapter → the native oneDNN CPU backend
 // → tfjs-node → wasm. Software GPU adapters (SwiftShader) are never chosen automatically: they
-// are far slower than the CPU paths.
+// are far slower than any CPU path. See docs/backends.md.
 import * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
-import { createRequire } from 'node:module';
-import { registerNativeBackend } from './native-backend';
 import { useWasmBackend } from './wasm-backend';
 import { probeWebGpu, useWebGpuBackend } from './webgpu-node';
+import { loadTfNode, type TfNodeLoad } from './tfjs-node';
 import type { BACKENDS } from '../../shared/run-config';
 
 export type BackendChoice = (typeof BACKENDS)[number];
@@ -27,95 +26,91 @@ export interface BackendAvailability {
   reason?: string;
 }
 
-const require = createRequire(import.meta.url);
+interface NativeResult {
+  ok: boolean;
+  reason?: string;
+  device?: string;
+  threads?: number;
+}
 
 function cpuName(): string {
   const c = cpus();
   return `${c[0]?.model?.trim() || 'CPU'} (${c.length} cores)`;
 }
 
-interface TfNodeLoad {
-  ok: boolean;
-  gpu: boolean;
-  reason?: string;
-}
-
-/** Loads @tensorflow/tfjs-node-gpu or -node (optional dependencies; absent where libtensorflow could not be downloaded). */
-function loadTfNode(preferGpu: boolean): TfNodeLoad {
-  const names = preferGpu ? ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] : ['@tensorflow/tfjs-node'];
-  const reasons: string[] = [];
-  for (const name of names) {
-    try {
-      require(name);
-      return { ok: true, gpu: name.endsWith('-gpu') };
-    } catch (err) {
-      reasons.push(`${name}: ${(err as Error).message.split('\n')[0]}`);
-    }
+/**
+ * The native backend is imported lazily: its module loads a compiled addon, which must not be
+ * a prerequisite for importing this file (the CLI, wasm-only installs, tests).
+ */
+async function registerNative(): Promise<NativeResult> {
+  try {
+    const mod = (await import('./native-backend')) as { registerNativeBackend: () => Promise<NativeResult> };
+    return await mod.registerNativeBackend();
+  } catch (err) {
+    return { ok: false, reason: `native backend module failed to load: ${(err as Error).message.split('\n')[0]}` };
   }
-  return { ok: false, gpu: false, reason: reasons.join('; ') };
 }
 
 async function activate(name: string): Promise<void> {
-  if (tf.getBackend() === name) return;
-  if (!(await tf.setBackend(name))) throw new Error(`tfjs backend "${name}" failed to initialise`);
+  if (tf.getBackend() !== name && !(await tf.setBackend(name))) throw new Error(`tfjs backend "${name}" failed to initialise`);
   await tf.ready();
 }
 
-async function selectExplicit(name: Exclude<BackendChoice, 'auto'>): Promise<SelectedBackend> {
+function tfNodeDevice(t: TfNodeLoad): string {
+  return t.gpuDevice ? 'NVIDIA GPU (CUDA via libtensorflow)' : cpuName();
+}
+
+async function selectExplicit(name: Exclude<BackendChoice, 'auto'>, viaAuto = false): Promise<SelectedBackend> {
   switch (name) {
     case 'cpu':
       await activate('cpu');
       return { backend: 'cpu', device: cpuName(), detail: 'pure JavaScript kernels (slow; for checks only)' };
     case 'native': {
-      const r = await registerNativeBackend();
+      const r = await registerNative();
       if (!r.ok) throw new Error(`backend "native" is not available: ${r.reason}`);
       await activate('native');
       return { backend: 'native', device: r.device ?? cpuName(), detail: `oneDNN + native kernels, ${r.threads ?? '?'} threads` };
     }
     case 'wasm':
       await useWasmBackend();
-      return { backend: 'wasm', device: cpuName(), detail: 'WebAssembly SIMD, 1 thread, project training kernels' };
+      return { backend: 'wasm', device: cpuName(), detail: 'WebAssembly SIMD, 1 thread, with the project\'s training kernels' };
     case 'webgpu': {
-      const probe = await probeWebGpu({ allowSoftware: true });
-      if (!probe.ok) throw new Error(`backend "webgpu" is not available: ${probe.reason}`);
-      await useWebGpuBackend();
-      return { backend: 'webgpu', device: probe.description, detail: probe.software ? 'WebGPU (software adapter: slow)' : 'WebGPU' };
+      // An explicit request may use a software adapter (and may switch on SwiftShader); auto may not.
+      const probe = await useWebGpuBackend({ allowSoftware: !viaAuto });
+      return { backend: 'webgpu', device: probe.description, detail: probe.software ? 'WebGPU via Dawn (software adapter: slow)' : 'WebGPU via Dawn' };
     }
     case 'tensorflow': {
-      const t = loadTfNode(true);
+      const t = loadTfNode();
       if (!t.ok) throw new Error(`backend "tensorflow" is not available: ${t.reason}`);
       await activate('tensorflow');
-      return { backend: 'tensorflow', device: t.gpu ? 'GPU (CUDA via libtensorflow)' : cpuName(), detail: t.gpu ? 'tfjs-node-gpu' : 'tfjs-node' };
+      return { backend: 'tensorflow', device: tfNodeDevice(t), detail: `${t.pkg} (libtensorflow)` };
     }
+    default:
+      throw new Error(`unknown backend "${String(name)}" (auto, native, tensorflow, wasm, webgpu or cpu)`);
   }
 }
 
 export async function selectBackend(name: BackendChoice = 'auto'): Promise<SelectedBackend> {
   if (name !== 'auto') return selectExplicit(name);
-  const tfNodeGpu = loadTfNode(true);
-  if (tfNodeGpu.ok && tfNodeGpu.gpu) return selectExplicit('tensorflow');
-  const gpu = await probeWebGpu({ allowSoftware: false });
-  if (gpu.ok) return selectExplicit('webgpu');
-  const native = await registerNativeBackend();
-  if (native.ok) return selectExplicit('native');
-  if (tfNodeGpu.ok) return selectExplicit('tensorflow');
-  return selectExplicit('wasm');
+  const tfNode = loadTfNode();
+  if (tfNode.ok && tfNode.gpuDevice) return selectExplicit('tensorflow', true);
+  if ((await probeWebGpu({ allowSoftware: false })).ok) return selectExplicit('webgpu', true);
+  if ((await registerNative()).ok) return selectExplicit('native', true);
+  if (tfNode.ok) return selectExplicit('tensorflow', true);
+  return selectExplicit('wasm', true);
 }
 
-/** What this machine offers, for `seg-studio backends` and the run form. */
+/** What this machine offers, for `seg-studio backends` and the run form. Changes no state the user sees. */
 export async function listBackends(): Promise<BackendAvailability[]> {
   const out: BackendAvailability[] = [];
-  const t = loadTfNode(true);
-  out.push(t.ok ? { name: 'tensorflow', available: true, device: t.gpu ? 'GPU (CUDA)' : cpuName() } : { name: 'tensorflow', available: false, reason: t.reason });
-  const gpu = await probeWebGpu({ allowSoftware: true });
-  out.push(
-    gpu.ok
-      ? { name: 'webgpu', available: true, device: `${gpu.description}${gpu.software ? ' (software adapter)' : ''}` }
-      : { name: 'webgpu', available: false, reason: gpu.reason },
-  );
-  const n = await registerNativeBackend();
-  out.push(n.ok ? { name: 'native', available: true, device: `${n.device} (${n.threads} threads)` } : { name: 'native', available: false, reason: n.reason });
+  const n = await registerNative();
+  out.push(n.ok ? { name: 'native', available: true, device: `${n.device ?? cpuName()} (${n.threads ?? '?'} threads)` } : { name: 'native', available: false, reason: n.reason });
+  const t = loadTfNode();
+  out.push(t.ok ? { name: 'tensorflow', available: true, device: `${tfNodeDevice(t)} [${t.pkg}]` } : { name: 'tensorflow', available: false, reason: t.reason });
   out.push({ name: 'wasm', available: true, device: cpuName() });
+  // What an explicit `webgpu` would get, software adapters included (marked as such).
+  const gpu = await probeWebGpu({ allowSoftware: true });
+  out.push(gpu.ok ? { name: 'webgpu', available: true, device: gpu.description } : { name: 'webgpu', available: false, reason: gpu.reason });
   out.push({ name: 'cpu', available: true, device: cpuName() });
   return out;
 }
