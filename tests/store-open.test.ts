@@ -79,6 +79,17 @@ describe('openDatabase', () => {
     check.close();
   });
 
+  it('refuses another application\'s SQLite database (no schema version, own tables) and leaves it untouched', () => {
+    const file = join(dir, 'other-app.sqlite');
+    const raw = new BetterSqlite3(file);
+    raw.exec("CREATE TABLE runs (id INTEGER PRIMARY KEY, what TEXT); INSERT INTO runs (what) VALUES ('a 10k run')");
+    raw.close();
+    const before = readFileSync(file);
+    expect(() => openDatabase(file)).toThrow(file);
+    expect(() => openDatabase(file)).toThrow(/another application/);
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
   it('treats an empty file as a new database', () => {
     const file = join(dir, 'empty.db');
     writeFileSync(file, '');

@@ -58,6 +58,16 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
           `(v${LATEST_VERSION}). Update the studio or choose another database (--db / SEG_STUDIO_DB); the file was left untouched.`,
       );
     }
+    // Version 0 with tables in it is some other application's SQLite file: adding our tables
+    // to it would be the clobbering this function promises not to do.
+    if (version === 0) {
+      const objects = db.prepare("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").pluck().get() as number;
+      if (objects > 0) {
+        throw new Error(
+          `Cannot open database ${path}: it is a SQLite database of another application (${objects} schema objects, no studio schema version); the file was left untouched.`,
+        );
+      }
+    }
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
     // WAL: the training worker writes epochs while the app reads; readers never block the writer.
     const mode = db.pragma('journal_mode = WAL', { simple: true });
