@@ -1,9 +1,10 @@
 // The upgrade path: a file written by the v1 schema (the migrations module stopped at v1, rows
 // inserted with v1's columns only) is opened by the current code and upgraded in place.
 import BetterSqlite3 from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LATEST_VERSION, MIGRATIONS, migrate, schemaVersion } from '../src/store/migrations';
 import { openDatabase } from '../src/store/open-database';
@@ -105,6 +106,32 @@ describe('migrations', () => {
       expect(check.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(2);
     } finally {
       check.close();
+    }
+  });
+
+  it('lets two processes open and upgrade the same old file at once', async () => {
+    const file = join(dir, 'studio.db');
+    makeV1(file);
+    // The app and its training worker both open the database at start-up; each step must apply once.
+    const script = `import { openStore } from ${JSON.stringify(resolve('src/store/store.ts'))};
+      const s = openStore(process.argv[1]); s.runs.create({ data: '/concurrent' }); s.close();`;
+    const runChild = () =>
+      new Promise<{ code: number | null; stderr: string }>((done) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (b) => (stderr += String(b)));
+        child.on('exit', (code) => done({ code, stderr }));
+      });
+    const results = await Promise.all([runChild(), runChild()]);
+    for (const r of results) expect(r, r.stderr).toMatchObject({ code: 0 });
+    const store = openStore(file);
+    try {
+      expect(schemaVersion(store.db)).toBe(LATEST_VERSION);
+      expect(store.runs.list().filter((r) => r.config.data === '/concurrent')).toHaveLength(2);
+      expect(store.runs.list()).toHaveLength(4);
+      expect(store.integrityCheck()).toBe('ok');
+    } finally {
+      store.close();
     }
   });
 
