@@ -96,7 +96,7 @@ describe('wasm training kernels', () => {
       const opt = createAdam(1e-3);
       const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
       const { value, grads } = tf.variableGrads(() => bceDiceLoss(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
-      opt.applyGradients(grads);
+      opt.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
       const result = {
         loss: value.dataSync()[0]!,
         grads: vars.map((v) => grads[v.name]!.dataSync().slice()),

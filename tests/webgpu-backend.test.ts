@@ -122,7 +122,7 @@ describe.skipIf(skip)('WebGPU backend (Dawn, SwiftShader) vs cpu', () => {
       const opt = createAdam(1e-3);
       const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
       const { value, grads } = tf.variableGrads(() => bceDiceLoss(y, model.apply(x, { training: true }) as tf.Scalar) as tf.Scalar, vars);
-      opt.applyGradients(grads);
+      opt.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
       const result = { loss: (await value.data())[0]!, grads: await read(vars.map((v) => grads[v.name]!)), weights: await read(model.getWeights()) };
       model.dispose();
       opt.dispose();
