@@ -4,7 +4,7 @@
 // are far slower than any CPU path. See docs/backends.md.
 import * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
-import { useWasmBackend } from './wasm-backend';
+import { useWasmBackend, wasmAvailability } from './wasm-backend';
 import { probeWebGpu, useWebGpuBackend } from './webgpu-node';
 import { loadTfNode, type TfNodeLoad } from './tfjs-node';
 import type { BACKENDS } from '../../shared/run-config';
@@ -107,7 +107,8 @@ export async function listBackends(): Promise<BackendAvailability[]> {
   out.push(n.ok ? { name: 'native', available: true, device: `${n.device ?? cpuName()} (${n.threads ?? '?'} threads)` } : { name: 'native', available: false, reason: n.reason });
   const t = loadTfNode();
   out.push(t.ok ? { name: 'tensorflow', available: true, device: `${tfNodeDevice(t)} [${t.pkg}]` } : { name: 'tensorflow', available: false, reason: t.reason });
-  out.push({ name: 'wasm', available: true, device: cpuName() });
+  const w = wasmAvailability();
+  out.push(w.ok ? { name: 'wasm', available: true, device: cpuName() } : { name: 'wasm', available: false, reason: w.reason });
   // What an explicit `webgpu` would get, software adapters included (marked as such).
   const gpu = await probeWebGpu({ allowSoftware: true });
   out.push(gpu.ok ? { name: 'webgpu', available: true, device: gpu.description } : { name: 'webgpu', available: false, reason: gpu.reason });

@@ -101,7 +101,9 @@ async function find(allowSoftware: boolean): Promise<Found | WebGpuProbe> {
     if (isFound(sys) && sys.probe.software) return { ...sys.probe, ok: false, reason: `only a software adapter: ${sys.probe.description}` };
     return sys;
   }
-  if (isFound(sys) || icdConfigured() || !existsSync(SWIFTSHADER_ICD)) return sys;
+  if (isFound(sys)) return sys;
+  // (Once we set VK_ICD_FILENAMES ourselves, softwareProbe exists and answers.)
+  if (!softwareProbe && (icdConfigured() || !existsSync(SWIFTSHADER_ICD))) return sys;
   // Explicit `webgpu` with no driver found: point the Vulkan loader at Chromium's SwiftShader.
   // The loader reads this variable when an instance is created, so a fresh Dawn instance sees it.
   softwareProbe ??= (async () => {
