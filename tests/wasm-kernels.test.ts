@@ -60,9 +60,10 @@ describe('wasm training kernels', () => {
     await setupWasmBackend();
   });
 
-  it('registers the missing filter gradient and replaces the input gradient', () => {
+  it('registers the missing filter gradient and replaces the slow input gradient and Tile', () => {
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')?.kernelFunc).toBe(wasmConv2DBackpropFilter.kernelFunc);
     expect(tf.getKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc).toBe(wasmConv2DBackpropInput.kernelFunc);
+    expect(tf.getKernel('Tile', 'wasm')?.kernelFunc.name).toBe('tileKernel');
   });
 
   const cases: Array<[number[], number[], number, Pad]> = [];
@@ -85,6 +86,31 @@ describe('wasm training kernels', () => {
   it('conv2dTranspose 2×2 stride 2 (the UNet upsampler) and 3×3 stride 2 same match cpu', async () => {
     await expectMatchesCpu([[2, 5, 6, 8], [2, 2, 4, 8]], (x, w) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [2, 10, 12, 4], 2, 'valid'));
     await expectMatchesCpu([[2, 5, 6, 8], [3, 3, 4, 8]], (x, w) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [2, 10, 12, 4], 2, 'same'));
+  });
+
+  it('Tile matches cpu for every rank, repeated and unrepeated axes, float32/int32/bool', async () => {
+    const cases: Array<[number[], number[]]> = [[[1, 1, 1, 5], [2, 3, 4, 1]], [[2, 3], [3, 2]], [[4], [3]], [[2, 1, 3], [1, 4, 2]], [[3, 2, 2], [1, 1, 1]], [[2, 0], [2, 3]]];
+    for (const [shape, reps] of cases) {
+      for (const dtype of ['float32', 'int32', 'bool'] as const) {
+        const vals = Array.from(rand(shape, 7), (v) => (dtype === 'float32' ? v : dtype === 'int32' ? Math.round(v * 100) : v > 0 ? 1 : 0));
+        const on = async (backend: string) => {
+          await tf.setBackend(backend);
+          const x = tf.tensor(vals, shape, dtype);
+          const y = tf.tile(x, reps);
+          const out = { shape: y.shape, values: Array.from(await y.data()) };
+          tf.dispose([x, y]);
+          return out;
+        };
+        expect(await on('wasm'), `${dtype} ${shape} × ${reps}`).toEqual(await on('cpu'));
+      }
+    }
+  });
+
+  it('batchNorm with batch statistics (gradients tile per-channel vectors) matches cpu', async () => {
+    await expectMatchesCpu([[2, 6, 7, 5], [5], [5]], (x, gamma, beta) => {
+      const { mean, variance } = tf.moments(x!, [0, 1, 2]);
+      return tf.batchNorm(x as tf.Tensor4D, mean, variance, beta as tf.Tensor1D, tf.add(gamma!, 1) as tf.Tensor1D, 1e-5);
+    });
   });
 
   it('one Adam step of a tiny UNet on wasm matches cpu (loss, every gradient, every updated weight)', async () => {

@@ -6,7 +6,7 @@
 // temporary stays ≤ 16 MB whatever the batch and image size.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { asWasm, IM2COL_BLOCK_FLOATS, wasmMatMul } from './wasm-heap';
+import { asWasm, f32, IM2COL_BLOCK_FLOATS, wasmMatMul } from './wasm-heap';
 
 interface Attrs {
   strides: [number, number] | number;
@@ -71,7 +71,7 @@ export function conv2dBackpropFilterWasm(backend: unknown, x: TensorInfo, dy: Te
   const P = info.batchSize * info.outHeight * info.outWidth;
   const block = Math.max(1, Math.min(P, Math.floor(IM2COL_BLOCK_FLOATS / K)));
   const out = b.makeOutput(a.filterShape, 'float32');
-  b.typedArrayFromHeap(out).fill(0);
+  f32(b, out).fill(0);
   const colT = b.makeOutput([K, block], 'float32');
   try {
     for (let p0 = 0; p0 < P; p0 += block) {
@@ -82,12 +82,12 @@ export function conv2dBackpropFilterWasm(backend: unknown, x: TensorInfo, dy: Te
       // the backend's matmul caches packed right-hand operands by tensor id, so a reused
       // buffer with new contents would be multiplied with stale data.
       const dyPart: TensorInfo = block === P ? { ...dy, shape: [P, CO] } : b.makeOutput([count, CO], 'float32');
-      if (block !== P) b.typedArrayFromHeap(dyPart).set(b.typedArrayFromHeap(dy).subarray(p0 * CO, (p0 + count) * CO));
-      im2colTransposed(b.typedArrayFromHeap(x), info, p0, count, b.typedArrayFromHeap(aInfo));
+      if (block !== P) f32(b, dyPart).set(f32(b, dy).subarray(p0 * CO, (p0 + count) * CO));
+      im2colTransposed(f32(b, x), info, p0, count, f32(b, aInfo));
       const prod = wasmMatMul(b, aInfo, dyPart);
       if (block !== P) b.disposeData(dyPart.dataId);
-      const acc = b.typedArrayFromHeap(out);
-      const part = b.typedArrayFromHeap(prod);
+      const acc = f32(b, out);
+      const part = f32(b, prod);
       for (let i = 0; i < acc.length; i++) acc[i]! += part[i]!;
       b.disposeData(prod.dataId);
     }

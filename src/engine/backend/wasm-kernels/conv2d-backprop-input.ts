@@ -5,7 +5,7 @@
 // SIMD matmul, then col2im scatter-adds col[p, (kh,kw,ci)] into dx[n, oh·s+kh−pt, ow·s+kw−pl, ci].
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { asWasm, IM2COL_BLOCK_FLOATS, wasmMatMul } from './wasm-heap';
+import { asWasm, f32, IM2COL_BLOCK_FLOATS, wasmMatMul } from './wasm-heap';
 
 interface Attrs {
   strides: [number, number] | number;
@@ -58,21 +58,21 @@ export function conv2dBackpropInputWasm(backend: unknown, dy: TensorInfo, filter
   const dyBlock = block === P ? undefined : b.makeOutput([block, CO], 'float32');
   try {
     {
-      const w = b.typedArrayFromHeap(filter);
-      const t = b.typedArrayFromHeap(wT);
+      const w = f32(b, filter);
+      const t = f32(b, wT);
       for (let k = 0; k < K; k++) for (let co = 0; co < CO; co++) t[co * K + k] = w[k * CO + co]!;
     }
-    b.typedArrayFromHeap(dx).fill(0);
+    f32(b, dx).fill(0);
     for (let p0 = 0; p0 < P; p0 += block) {
       const count = Math.min(block, P - p0);
       let left: TensorInfo = { ...dy, shape: [P, CO] };
       if (dyBlock) {
         // The left operand is not cached, so one buffer serves every block (the tail uses its head).
         left = count === block ? dyBlock : { ...dyBlock, shape: [count, CO] };
-        b.typedArrayFromHeap(left).set(b.typedArrayFromHeap(dy).subarray(p0 * CO, (p0 + count) * CO));
+        f32(b, left).set(f32(b, dy).subarray(p0 * CO, (p0 + count) * CO));
       }
       const col = wasmMatMul(b, left, wT);
-      col2imAdd(b.typedArrayFromHeap(col), info, p0, count, b.typedArrayFromHeap(dx));
+      col2imAdd(f32(b, col), info, p0, count, f32(b, dx));
       b.disposeData(col.dataId);
     }
   } finally {

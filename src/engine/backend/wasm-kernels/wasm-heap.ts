@@ -5,8 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 
 export interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
+  makeOutput(shape: number[], dtype: 'float32' | 'int32' | 'bool'): TensorInfo;
+  /** A view typed by the tensor's dtype: float32 → Float32Array, int32 → Int32Array, bool → Uint8Array. */
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
@@ -16,6 +17,13 @@ export function asWasm(backend: unknown): WasmBackendLike {
     throw new Error('wasm training kernels: the backend does not look like tfjs-backend-wasm 4.x');
   }
   return b as WasmBackendLike;
+}
+
+/** A float32 tensor's heap view (the conv kernels are float32-only, as the package's). */
+export function f32(backend: WasmBackendLike, t: TensorInfo): Float32Array {
+  const v = backend.typedArrayFromHeap(t);
+  if (!(v instanceof Float32Array)) throw new Error(`wasm training kernels: expected float32, got ${t.dtype}`);
+  return v;
 }
 
 /**
