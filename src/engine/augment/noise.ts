@@ -1,0 +1,91 @@
+// Noise and blur of the reference pipeline. Photo only; the mask is never touched.
+import type { RgbImage } from '../types';
+import type { Rng } from '../util/rng';
+import { reflect101 } from './border';
+
+/**
+ * GaussNoise: adds zero-mean normal noise with standard deviation sigma (the reference draws the
+ * variance, in 8-bit units², from var_limit) independently per pixel and channel, then clips.
+ */
+export function gaussNoise(img: RgbImage, sigma: number, rng: Rng): RgbImage {
+  const src = img.data;
+  const out = new Uint8Array(src.length);
+  // Box–Muller yields two independent normals per pair of uniforms: use both (half the logs).
+  for (let i = 0; i < src.length; i += 2) {
+    let u = rng.next();
+    while (u === 0) u = rng.next();
+    const r = sigma * Math.sqrt(-2 * Math.log(u));
+    const t = 2 * Math.PI * rng.next();
+    const a = src[i]! + r * Math.cos(t);
+    out[i] = a <= 0 ? 0 : a >= 255 ? 255 : a + 0.5;
+    if (i + 1 < src.length) {
+      const b = src[i + 1]! + r * Math.sin(t);
+      out[i + 1] = b <= 0 ? 0 : b >= 255 ? 255 : b + 0.5;
+    }
+  }
+  return { width: img.width, height: img.height, data: out };
+}
+
+/** OpenCV's sigma for a Gaussian kernel of odd size k when none is given. */
+export function sigmaForKernel(k: number): number {
+  return 0.3 * ((k - 1) * 0.5 - 1) + 0.8;
+}
+
+function kernel1d(k: number): Float32Array {
+  const sigma = sigmaForKernel(k);
+  const r = (k - 1) >> 1;
+  const w = new Float32Array(k);
+  let sum = 0;
+  for (let i = -r; i <= r; i++) sum += w[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < k; i++) w[i] /= sum;
+  return w;
+}
+
+/** GaussianBlur with an odd square kernel of size k, separable, reflect-101 borders. */
+export function gaussianBlur(img: RgbImage, k: number): RgbImage {
+  const { width: w, height: h, data: src } = img;
+  const kern = kernel1d(k);
+  const r = (k - 1) >> 1;
+  const tmp = new Float32Array(src.length);
+  const xs = new Int32Array(w + 2 * r);
+  for (let i = -r; i < w + r; i++) xs[i + r] = reflect101(i, w) * 3;
+  for (let y = 0; y < h; y++) {
+    const row = y * w * 3;
+    for (let x = 0; x < w; x++) {
+      let a = 0;
+      let b = 0;
+      let c = 0;
+      for (let t = 0; t < k; t++) {
+        const p = row + xs[x + t]!;
+        const kw = kern[t]!;
+        a += kw * src[p]!;
+        b += kw * src[p + 1]!;
+        c += kw * src[p + 2]!;
+      }
+      const q = row + x * 3;
+      tmp[q] = a;
+      tmp[q + 1] = b;
+      tmp[q + 2] = c;
+    }
+  }
+  const out = new Uint8Array(src.length);
+  const stride = w * 3;
+  const ys = new Int32Array(h + 2 * r);
+  for (let i = -r; i < h + r; i++) ys[i + r] = reflect101(i, h) * stride;
+  for (let y = 0; y < h; y++) {
+    const orow = y * stride;
+    for (let i = 0; i < stride; i++) {
+      let acc = 0;
+      for (let t = 0; t < k; t++) acc += kern[t]! * tmp[ys[y + t]! + i]!;
+      out[orow + i] = acc <= 0 ? 0 : acc >= 255 ? 255 : acc + 0.5;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Odd kernel sizes in [lo, hi] (the reference samples only odd sizes). */
+export function oddKernelSizes(lo: number, hi: number): number[] {
+  const sizes: number[] = [];
+  for (let k = Math.max(3, lo | 1); k <= hi; k += 2) sizes.push(k);
+  return sizes.length > 0 ? sizes : [Math.max(3, lo | 1)];
+}
