@@ -136,7 +136,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         parts = tf.keep(tf.stack([p.bce, p.diceLoss, p.dice]) as tf.Tensor1D);
         return tf.add(p.bce, p.diceLoss) as tf.Scalar;
       }, trainable);
-      optimizer.applyGradients(grads);
+      optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
       const next = tf.tidy(() => tf.add(sums, tf.mul(parts!, n)));
       sums.dispose();
       sums = next;
@@ -216,6 +216,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       { kind: 'last', epoch: metrics.epoch, config, bestValidDice, bestEpoch, history, backend: backend.backend },
       optState,
     );
+    // getWeights() hands out a fresh scalar for the iteration count: dispose it (the moments are the optimizer's own variables).
+    for (const w of optState) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
     emit({ type: 'epoch', metrics, bestValidDice, bestEpoch, improved, checkpoint: bestDir });
     if (valid.preview.length > 0) emit({ type: 'preview', epoch: metrics.epoch, size: config.size, samples: valid.preview });
   }
