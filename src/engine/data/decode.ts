@@ -56,29 +56,34 @@ export async function readImageSize(path: string): Promise<{ width: number; heig
   return { width: meta.width, height: meta.height, format: meta.format };
 }
 
-/** Single-channel mask samples as stored (8 or 16 bit), without any value mapping. */
-async function readMaskSamples(path: string): Promise<{ width: number; height: number; values: Uint8Array | Uint16Array }> {
+/** Single-channel mask samples as stored, without any value mapping. */
+async function readMaskSamples(path: string): Promise<{ width: number; height: number; values: Uint8Array }> {
   let out: Awaited<ReturnType<typeof rawWithInfo>>;
   try {
-    // No colourspace conversion: it would rescale or mix the class values.
-    out = await sharp(path, { failOn: 'error' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const img = sharp(path, { failOn: 'error' });
+    const meta = await img.metadata();
+    // 16-bit samples would be rescaled on the way to 8 bits, changing class values silently.
+    if (meta.depth && meta.depth !== 'uchar' && meta.depth !== 'char') {
+      throw new DataFileError(path, `mask has ${meta.depth} samples, expected 8-bit`);
+    }
+    // Grey masks: take the band as stored (sharp would otherwise expand it to sRGB). Colour or
+    // palette masks: decode as RGB and require equal channels below.
+    out = await ((meta.channels ?? 3) <= 2 ? img.extractChannel(0) : img.removeAlpha()).raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
+    if (err instanceof DataFileError) throw err;
     throw fail(path, 'cannot decode mask', err);
   }
   const { width, height, channels } = out.info;
   const px = width * height;
-  const bytesPerSample = out.data.length / (px * channels);
-  const all =
-    bytesPerSample === 2
-      ? new Uint16Array(out.data.buffer, out.data.byteOffset, px * channels)
-      : new Uint8Array(out.data.buffer, out.data.byteOffset, px * channels);
+  const all = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.length);
+  if (all.length !== px * channels) throw fail(path, `mask decoded to ${all.length} bytes for ${width}×${height}×${channels}`);
   if (channels === 1) return { width, height, values: all };
   // A grey mask saved as RGB is fine as long as the channels agree; a colour mask is not a mask.
-  const values = bytesPerSample === 2 ? new Uint16Array(px) : new Uint8Array(px);
+  const values = new Uint8Array(px);
   for (let i = 0, p = 0; i < px; i++, p += channels) {
     const v = all[p]!;
-    for (let c = 1; c < Math.min(channels, 3); c++) {
-      if (all[p + c] !== v) throw fail(path, `mask has colour pixels (at x=${i % width}, y=${Math.floor(i / width)}), expected a grey mask`);
+    if (all[p + 1] !== v || all[p + 2] !== v) {
+      throw fail(path, `mask has colour pixels (at x=${i % width}, y=${Math.floor(i / width)}), expected a grey mask`);
     }
     values[i] = v;
   }
@@ -87,7 +92,7 @@ async function readMaskSamples(path: string): Promise<{ width: number; height: n
 
 /**
  * Decodes a mask to 0/1. Trimap: 1 (pet) and 3 (border) → 1, 2 (background) → 0 — the border band
- * counts as pet, as in the reference. Binary: values must be 0/1 or 0/255 (not both 1 and 255).
+ * counts as pet, as in the reference. Binary: values must be 0/1 or 0/255 (not both 1 and 255). 8-bit masks only.
  * Any other value is an Error naming the file, the value and where it first occurs.
  */
 export async function decodeMask(path: string, encoding: MaskEncoding): Promise<BinaryMask> {

@@ -39,6 +39,7 @@ export function splitTrainValid(ids: readonly string[], valFraction: number, see
 export function splitAll(ids: readonly string[], valFraction: number, testFraction: number, seed: number): Map<string, Split> {
   const order = seededOrder(ids, seed);
   const nTest = fractionCount(order.length, testFraction, 2);
-  const nValid = fractionCount(order.length - nTest, valFraction);
+  // Both fractions are of everything; train keeps at least one item.
+  const nValid = Math.max(0, Math.min(fractionCount(order.length, valFraction), order.length - nTest - 1));
   return new Map(order.map((id, i) => [id, i < nTest ? 'test' : i < nTest + nValid ? 'valid' : 'train'] as const));
 }

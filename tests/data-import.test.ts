@@ -1,0 +1,81 @@
+// Import of the real oxford-mini fixture: layout, counts, official split, list.txt metadata,
+// and the seeded train/valid split (stable for a seed, different across seeds).
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { importDataset } from '../src/engine/data/import-dataset';
+import { fractionCount, seededOrder, splitAll } from '../src/engine/data/split';
+
+const ROOT = join(__dirname, 'fixtures/oxford-mini');
+
+describe('importDataset: Oxford layout (oxford-mini)', () => {
+  it('imports every pair with the official split and list.txt metadata', async () => {
+    const progress: Array<[number, number]> = [];
+    const r = await importDataset(ROOT, { onProgress: (d, t) => progress.push([d, t]) });
+    expect(r.layout).toBe('oxford');
+    expect(r.root).toBe(ROOT);
+    expect(r.skipped).toEqual([]);
+    expect(r.samples).toHaveLength(16);
+    // 10 official trainval (10% → 1 valid) and 6 official test images.
+    expect(r.counts).toEqual({ train: 9, valid: 1, test: 6, unlabeled: 0 });
+    const byId = new Map(r.samples.map((s) => [s.id, s]));
+    for (const id of ['Abyssinian_56', 'Abyssinian_210', 'Abyssinian_224', 'american_bulldog_207', 'american_bulldog_76', 'american_bulldog_220']) {
+      expect(byId.get(id)?.split).toBe('test');
+    }
+    const cat = byId.get('Abyssinian_11')!;
+    expect(cat).toMatchObject({ classId: 1, species: 'cat', breed: 'Abyssinian', maskEncoding: 'trimap' });
+    expect(cat.imagePath).toBe(join(ROOT, 'images/Abyssinian_11.jpg'));
+    expect(cat.maskPath).toBe(join(ROOT, 'annotations/trimaps/Abyssinian_11.png'));
+    const dog = byId.get('american_bulldog_150')!;
+    expect(dog).toMatchObject({ classId: 2, species: 'dog', breed: 'american_bulldog', width: 500, height: 334 });
+    expect(r.samples.filter((s) => s.species === 'cat')).toHaveLength(8);
+    // Natural order: _10 after _2-style ids, so "american_bulldog_10" precedes "american_bulldog_76".
+    const ids = r.samples.map((s) => s.id);
+    expect(ids.indexOf('american_bulldog_10')).toBeLessThan(ids.indexOf('american_bulldog_76'));
+    expect(progress.at(-1)).toEqual([16, 16]);
+    expect(progress[0]).toEqual([0, 16]);
+  });
+
+  it('keeps the valid split for a seed and changes it with the seed', async () => {
+    const valid = async (seed: number) =>
+      (await importDataset(ROOT, { seed, valFraction: 0.3 })).samples.filter((s) => s.split === 'valid').map((s) => s.id);
+    const a = await valid(7);
+    expect(a).toHaveLength(3);
+    expect(await valid(7)).toEqual(a);
+    const others = await Promise.all([1, 2, 3, 4].map(valid));
+    expect(others.some((o) => o.join() !== a.join())).toBe(true);
+    // Test stays the official test split whatever the seed.
+    const r = await importDataset(ROOT, { seed: 3, valFraction: 0.3 });
+    expect(r.counts.test).toBe(6);
+    expect(r.samples.filter((s) => s.split === 'valid').every((s) => s.id !== 'Abyssinian_56')).toBe(true);
+  });
+});
+
+describe('seeded split helpers', () => {
+  const ids = Array.from({ length: 100 }, (_, i) => `img_${i}`);
+
+  it('orders independently of the listing order', () => {
+    expect(seededOrder([...ids].reverse(), 5)).toEqual(seededOrder(ids, 5));
+    expect(seededOrder(ids, 6)).not.toEqual(seededOrder(ids, 5));
+  });
+
+  it('adding one id moves no other id between splits', () => {
+    const before = splitAll(ids, 0.1, 0.1, 9);
+    const after = splitAll([...ids, 'img_new'], 0.1, 0.1, 9);
+    let moved = 0;
+    for (const id of ids) if (before.get(id) !== after.get(id)) moved++;
+    // Exact counts shift by at most one item at each of the two boundaries.
+    expect(moved).toBeLessThanOrEqual(2);
+  });
+
+  it('counts: rounded, at least one, never all', () => {
+    expect(fractionCount(100, 0.1)).toBe(10);
+    expect(fractionCount(10, 0.1)).toBe(1);
+    expect(fractionCount(4, 0.1)).toBe(1);
+    expect(fractionCount(1, 0.5)).toBe(0);
+    expect(fractionCount(2, 0.9)).toBe(1);
+    expect(fractionCount(50, 0)).toBe(0);
+    const s = splitAll(ids, 0.1, 0.1, 1);
+    const n = (k: string) => [...s.values()].filter((v) => v === k).length;
+    expect([n('train'), n('valid'), n('test')]).toEqual([80, 10, 10]);
+  });
+});
