@@ -1,20 +1,20 @@
-// Placeholder entry: the UI engineer replaces this with the studio's React app. It only shows
-// which transport the page found (the preload bridge in Electron, else the HTTP API).
+// Entry: pick the transport (Electron bridge or HTTP with the page's token) and mount the studio.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { createClient } from './api/client';
+import { AppProvider } from './app-context';
+import { App, NoToken } from './App';
+import './styles/app.css';
 
-function App() {
-  const transport = typeof window !== 'undefined' && window.studio ? 'Electron bridge' : 'HTTP API';
-  return (
-    <main>
-      <h1>Pet Segmentation Studio</h1>
-      <p>Connected through: {transport}</p>
-    </main>
-  );
-}
-
+const client = createClient();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    {client ? (
+      <AppProvider client={client}>
+        <App />
+      </AppProvider>
+    ) : (
+      <NoToken />
+    )}
   </StrictMode>,
 );

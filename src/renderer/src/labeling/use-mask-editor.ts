@@ -1,0 +1,106 @@
+// The label being edited plus its history. The mask array is mutated in place during a stroke
+// (copying 200k pixels per pointer move would stutter); a snapshot is pushed once per stroke,
+// so one undo removes one whole stroke.
+import { useCallback, useRef, useState } from 'react';
+import type { MaskData } from './mask-bitmap';
+
+const HISTORY_LIMIT = 60;
+
+export interface MaskEditor {
+  mask: MaskData | null;
+  /** Bumps on every change (overlay repaint key). */
+  version: number;
+  dirty: boolean;
+  canUndo: boolean;
+  canRedo: boolean;
+  /** Replaces the mask and clears history (a freshly loaded label). */
+  load: (m: MaskData) => void;
+  /** Starts an undoable change; call before mutating `mask.data`. */
+  beginChange: () => void;
+  /** Repaints after in-place mutation. */
+  touch: () => void;
+  /** Replaces the whole mask as one undoable change (e.g. "use prediction"). */
+  replace: (m: MaskData) => void;
+  undo: () => void;
+  redo: () => void;
+  markSaved: () => void;
+}
+
+export function useMaskEditor(): MaskEditor {
+  const maskRef = useRef<MaskData | null>(null);
+  const undoStack = useRef<Uint8Array[]>([]);
+  const redoStack = useRef<Uint8Array[]>([]);
+  const savedVersion = useRef(0);
+  const [version, setVersion] = useState(0);
+  const bump = useCallback(() => setVersion((v) => v + 1), []);
+
+  const load = useCallback((m: MaskData) => {
+    maskRef.current = m;
+    undoStack.current = [];
+    redoStack.current = [];
+    setVersion((v) => {
+      savedVersion.current = v + 1;
+      return v + 1;
+    });
+  }, []);
+
+  const beginChange = useCallback(() => {
+    const m = maskRef.current;
+    if (!m) return;
+    undoStack.current.push(m.data.slice());
+    if (undoStack.current.length > HISTORY_LIMIT) undoStack.current.shift();
+    redoStack.current = [];
+  }, []);
+
+  const replace = useCallback(
+    (next: MaskData) => {
+      const m = maskRef.current;
+      if (m) {
+        undoStack.current.push(m.data.slice());
+        redoStack.current = [];
+        m.data.set(next.data);
+      } else maskRef.current = next;
+      bump();
+    },
+    [bump],
+  );
+
+  const undo = useCallback(() => {
+    const m = maskRef.current;
+    const prev = undoStack.current.pop();
+    if (!m || !prev) return;
+    redoStack.current.push(m.data.slice());
+    m.data.set(prev);
+    bump();
+  }, [bump]);
+
+  const redo = useCallback(() => {
+    const m = maskRef.current;
+    const next = redoStack.current.pop();
+    if (!m || !next) return;
+    undoStack.current.push(m.data.slice());
+    m.data.set(next);
+    bump();
+  }, [bump]);
+
+  const markSaved = useCallback(() => {
+    savedVersion.current = version;
+    bump();
+    savedVersion.current = version + 1;
+  }, [version, bump]);
+
+  return {
+    mask: maskRef.current,
+    version,
+    dirty: version !== savedVersion.current,
+    canUndo: undoStack.current.length > 0,
+    canRedo: redoStack.current.length > 0,
+    load,
+    beginChange,
+    touch: bump,
+    replace,
+    undo,
+    redo,
+    markSaved,
+  };
+}

@@ -1,0 +1,67 @@
+// Writes a run's predicted masks of a split as PNG files (0/255 or 0/1), with progress from
+// export:progress and a summary when done.
+import { useState, type FormEvent } from 'react';
+import type { ExportMasksResult, SplitName } from '../../../../shared/contract';
+import { useApi } from '../../app-context';
+import { useEvent } from '../../hooks/use-event';
+import { ErrorBox, Field, fmtSeconds, ProgressBar } from '../../components/ui';
+
+export function ExportMasks({ runId, datasetId, split, defaultFolder }: { runId: number; datasetId: number; split: SplitName; defaultFolder: string }) {
+  const api = useApi();
+  const [folder, setFolder] = useState(defaultFolder);
+  const [format, setFormat] = useState<'0-255' | '0-1'>('0-255');
+  const [busy, setBusy] = useState(false);
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  const [result, setResult] = useState<ExportMasksResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEvent('export:progress', (e) => {
+    if (busy && e.runId === runId && e.split === split) setProgress({ done: e.done, total: e.total });
+  });
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    setProgress(null);
+    try {
+      setResult(await api.exports.masks({ runId, datasetId, split, folder: folder.trim(), format }));
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="card export-masks" onSubmit={submit} aria-label="Export masks">
+      <h3>Export predicted masks</h3>
+      <div className="row">
+        <Field id="export-folder" label="Folder">
+          <input id="export-folder" value={folder} onChange={(e) => setFolder(e.target.value)} spellCheck={false} />
+        </Field>
+        <Field id="export-format" label="Pixel values">
+          <select id="export-format" value={format} onChange={(e) => setFormat(e.target.value as '0-255' | '0-1')}>
+            <option value="0-255">0 / 255 (viewable)</option>
+            <option value="0-1">0 / 1 (class indices)</option>
+          </select>
+        </Field>
+        <button type="submit" className="primary" disabled={busy || !folder.trim()}>
+          {busy ? 'Exporting…' : 'Export masks'}
+        </button>
+      </div>
+      {busy && progress ? (
+        <div className="row">
+          <ProgressBar value={progress.done} max={progress.total} label="Export progress" />
+          <span className="muted num">
+            {progress.done}/{progress.total}
+          </span>
+        </div>
+      ) : null}
+      {result ? (
+        <p className="ok-box" role="status" data-testid="export-summary">
+          Wrote {result.files} mask{result.files === 1 ? '' : 's'} ({result.format}) to <code>{result.folder}</code> in {fmtSeconds(result.seconds)}.
+        </p>
+      ) : null}
+      <ErrorBox error={error} context={`Exporting masks to ${folder}`} />
+    </form>
+  );
+}

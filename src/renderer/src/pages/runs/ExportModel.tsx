@@ -1,0 +1,51 @@
+// Copies a run's checkpoint (TensorFlow.js layers format) into a folder the user names.
+import { useState, type FormEvent } from 'react';
+import type { ExportModelResult } from '../../../../shared/contract';
+import { useApi } from '../../app-context';
+import { ErrorBox, Field } from '../../components/ui';
+
+export function ExportModel({ runId, defaultFolder }: { runId: number; defaultFolder: string }) {
+  const api = useApi();
+  const [folder, setFolder] = useState(defaultFolder);
+  const [which, setWhich] = useState<'best' | 'last'>('best');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<ExportModelResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      setResult(await api.exports.model({ runId, folder: folder.trim(), which }));
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="card export-model" onSubmit={submit} aria-label="Export the model">
+      <h3>Export the model</h3>
+      <div className="row">
+        <Field id={`export-model-folder-${runId}`} label="Folder">
+          <input id={`export-model-folder-${runId}`} value={folder} onChange={(e) => setFolder(e.target.value)} spellCheck={false} />
+        </Field>
+        <Field id={`export-model-which-${runId}`} label="Checkpoint">
+          <select id={`export-model-which-${runId}`} value={which} onChange={(e) => setWhich(e.target.value as 'best' | 'last')}>
+            <option value="best">best (highest validation Dice)</option>
+            <option value="last">last epoch</option>
+          </select>
+        </Field>
+        <button type="submit" disabled={busy || !folder.trim()}>
+          {busy ? 'Exporting…' : 'Export model'}
+        </button>
+      </div>
+      {result ? (
+        <p className="ok-box" role="status">
+          Wrote {result.files.length} file(s) to <code>{result.folder}</code>: {result.files.join(', ')}
+        </p>
+      ) : null}
+      <ErrorBox error={error} context={`Exporting run ${runId} to ${folder}`} />
+    </form>
+  );
+}
