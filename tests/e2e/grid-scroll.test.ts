@@ -1,0 +1,124 @@
+// The thumbnail grid at Oxford-IIIT Pet's full size: 7,390 photos (the fixture's 16 photos,
+// shrunk and written under 7,390 names in a temp folder, so the server really makes a thumbnail
+// per visible name). Scrolls the grid programmatically and measures frame time with
+// requestAnimationFrame deltas; asserts the grid stays virtualized and frames stay sane.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureRendererBuilt } from './build-renderer';
+import { startStudioServer, type StudioServer } from './studio-server';
+import { launchBrowser, screenshot, type BrowserSession } from './browser';
+import { acquireExclusive } from './exclusive';
+import { waitImagesLoaded } from './page-helpers';
+
+const FIXTURE_IMAGES = resolve(import.meta.dirname, '../fixtures/oxford-mini/images');
+const COUNT = 7390;
+
+interface FrameStats {
+  frames: number;
+  medianMs: number;
+  p95Ms: number;
+  maxMs: number;
+  maxCells: number;
+}
+
+describe('thumbnail grid with 7,390 images', () => {
+  let tmp: string;
+  let server: StudioServer;
+  let session: BrowserSession;
+  let release: () => void = () => undefined;
+
+  beforeAll(async () => {
+    release = await acquireExclusive();
+    await ensureRendererBuilt();
+    tmp = mkdtempSync(join(tmpdir(), 'seg-e2e-grid-'));
+    const root = join(tmp, 'big');
+    mkdirSync(join(root, 'images'), { recursive: true });
+    mkdirSync(join(root, 'masks'), { recursive: true });
+    const bases = await Promise.all(
+      readdirSync(FIXTURE_IMAGES)
+        .sort()
+        .map((f) => sharp(join(FIXTURE_IMAGES, f)).resize(200, 200, { fit: 'inside' }).jpeg({ quality: 70 }).toBuffer()),
+    );
+    for (let i = 0; i < COUNT; i++) writeFileSync(join(root, 'images', `pet_${String(i + 1).padStart(5, '0')}.jpg`), bases[i % bases.length]!);
+    server = await startStudioServer({ dataDir: join(tmp, 'data'), datasetsRoot: tmp });
+    session = await launchBrowser();
+    await session.page.goto(server.pageUrl);
+    await session.page.getByLabel('Dataset folder').fill(root);
+    await session.page.getByRole('button', { name: 'Open folder' }).click();
+    await session.page.getByTestId('sample-count').filter({ hasText: '7,390 images' }).waitFor({ timeout: 10 * 60_000 });
+  }, 20 * 60_000);
+
+  afterAll(async () => {
+    await session?.close();
+    await server?.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    release();
+  }, 60_000);
+
+  it('renders only visible rows and scrolls at a sane frame time', async () => {
+    const page = session.page;
+    await waitImagesLoaded(page, '[data-testid=sample-grid] img', 12);
+    await page.getByRole('button', { name: 'Close import report' }).click();
+    await screenshot(page, '13-grid-7390-top');
+
+    // Phase 1: a steady wheel-like scroll (2,400 px/s for 4 s). Phase 2: a sweep through the
+    // whole list in 6 s (~40 rows a second), the worst case for mounting and unmounting cells.
+    const measure = (mode: 'steady' | 'sweep') =>
+      page.evaluate((mode): Promise<FrameStats> => {
+        const el = document.querySelector('[data-testid=sample-grid]') as HTMLElement;
+        const max = el.scrollHeight - el.clientHeight;
+        const startTop = el.scrollTop;
+        const duration = mode === 'steady' ? 4000 : 6000;
+        const deltas: number[] = [];
+        let maxCells = 0;
+        return new Promise((res) => {
+          let t0 = 0;
+          let last = 0;
+          const step = (now: number) => {
+            if (!t0) t0 = last = now;
+            else deltas.push(now - last);
+            last = now;
+            const t = (now - t0) / duration;
+            el.scrollTop = mode === 'steady' ? Math.min(max, startTop + (now - t0) * 2.4) : Math.min(max, t * max);
+            maxCells = Math.max(maxCells, el.querySelectorAll('.vgrid-cell').length);
+            if (t < 1) requestAnimationFrame(step);
+            else {
+              const s = [...deltas].sort((a, b) => a - b);
+              const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+              res({ frames: s.length, medianMs: q(0.5), p95Ms: q(0.95), maxMs: s[s.length - 1]!, maxCells });
+            }
+          };
+          requestAnimationFrame(step);
+        });
+      }, mode);
+
+    const steady = await measure('steady');
+    const sweep = await measure('sweep');
+    const fmt = (s: FrameStats) =>
+      `${s.frames} frames, median ${s.medianMs.toFixed(1)} ms, p95 ${s.p95Ms.toFixed(1)} ms, max ${s.maxMs.toFixed(1)} ms, at most ${s.maxCells} cells mounted`;
+    console.log(`grid of ${COUNT} thumbnails, steady scroll 2,400 px/s: ${fmt(steady)}`);
+    console.log(`grid of ${COUNT} thumbnails, full sweep in 6 s:        ${fmt(sweep)}`);
+
+    // The last names are reachable and their thumbnails load after the sweep ends at the bottom.
+    await page.locator('[data-sample-id="pet_07390"]').waitFor();
+    await waitImagesLoaded(page, '[data-testid=sample-grid] img', 6, 120_000);
+    await screenshot(page, '14-grid-7390-bottom');
+
+    const cellsInView = await page.evaluate(() => {
+      const el = document.querySelector('[data-testid=sample-grid]') as HTMLElement;
+      const cols = Math.floor(el.clientWidth / 176);
+      return cols * (Math.ceil(el.clientHeight / 212) + 5);
+    });
+    for (const s of [steady, sweep]) {
+      // Virtualized: never more than the visible rows plus overscan, nowhere near 7,390.
+      expect(s.maxCells).toBeLessThanOrEqual(cellsInView);
+      // Headless software rendering on a shared 2-core machine: 60 Hz is 16.7 ms; a median
+      // under 34 ms (30+ fps) and a p95 under 100 ms mean scrolling stays smooth to the eye.
+      expect(s.medianMs).toBeLessThan(34);
+      expect(s.p95Ms).toBeLessThan(100);
+    }
+  });
+});

@@ -1,0 +1,47 @@
+// In-page measurements the tests assert on: overlay pixel counts, image fingerprints, and
+// "all these <img> have really loaded" (a broken media URL leaves naturalWidth at 0).
+import type { Page } from 'playwright-core';
+
+/** Non-transparent pixels of a canvas (the mask overlay paints only pet pixels). */
+export function paintedPixels(page: Page, selector: string): Promise<number> {
+  return page.evaluate((sel) => {
+    const c = document.querySelector(sel) as HTMLCanvasElement | null;
+    if (!c) return -1;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
+    return n;
+  }, selector);
+}
+
+/** Waits until at least `min` images match and every one of them decoded with a real size. */
+export async function waitImagesLoaded(page: Page, selector: string, min: number, timeout = 60_000): Promise<number> {
+  const handle = await page.waitForFunction(
+    ({ sel, min }) => {
+      const imgs = [...document.querySelectorAll(sel)] as HTMLImageElement[];
+      if (imgs.length < min) return false;
+      return imgs.every((i) => i.complete && i.naturalWidth > 0) ? imgs.length : false;
+    },
+    { sel: selector, min },
+    { timeout, polling: 200 },
+  );
+  return (await handle.jsonValue()) as number;
+}
+
+/** A fingerprint of each image's decoded pixels (drawn to a canvas, then to a data URL). */
+export function imageFingerprints(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate(async (sel) => {
+    const imgs = [...document.querySelectorAll(sel)] as HTMLImageElement[];
+    const out: string[] = [];
+    for (const img of imgs) {
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth;
+      c.height = img.naturalHeight;
+      c.getContext('2d')!.drawImage(img, 0, 0);
+      const url = c.toDataURL('image/png');
+      const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(url));
+      out.push([...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join(''));
+    }
+    return out;
+  }, selector);
+}
