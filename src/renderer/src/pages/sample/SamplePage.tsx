@@ -1,7 +1,7 @@
 // One sample: the photo with its mask overlaid (opacity, fill/outline, zoom and pan) and the
 // label editor (brush, eraser, flood fill, undo/redo, save). An unlabeled photo starts from an
 // empty mask, so labeling from scratch is the same flow.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useApi } from '../../app-context';
 import { useAsync } from '../../hooks/use-async';
 import { useMediaUrl } from '../../hooks/use-media';
@@ -34,6 +34,8 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
   const [cursor, setCursor] = useState<{ x: number; y: number } | null>(null);
   const last = useRef<{ x: number; y: number } | null>(null);
   const d = detail.data;
+  // Stable layer list: hovering (cursor state) must not repaint the whole overlay.
+  const layers = useMemo(() => (editor.mask ? [{ kind: 'mask' as const, mask: editor.mask, color: COLORS.truth, mode }] : []), [editor.mask, mode]);
 
   useEffect(() => {
     if (!d) return;
@@ -135,7 +137,7 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
               <MaskCanvas
                 width={d.width}
                 height={d.height}
-                layers={[{ kind: 'mask', mask: editor.mask, color: COLORS.truth, mode }]}
+                layers={layers}
                 opacity={opacity}
                 version={editor.version}
                 testId="mask-overlay"
