@@ -28,7 +28,7 @@ export class SystemService {
 
   async backends(): Promise<BackendInfo[]> {
     const list = await listBackends();
-    return list.map((b) => ({ name: b.name, available: b.available, detail: b.detail }));
+    return list.map((b) => ({ name: b.name, available: b.available, detail: (b.available ? b.device : b.reason) ?? '' }));
   }
 
   device(): DeviceInfo {

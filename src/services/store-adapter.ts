@@ -1,0 +1,124 @@
+// The one bridge between the services' view of the store (store-types.ts, in the contract's
+// shapes) and the SQLite repositories in src/store.
+import { openStore, toEngineSample, type DatasetRecord, type RunRecord as DbRunRecord, type Store } from '../store';
+import type { OpenDatabaseOptions } from '../store';
+import type { DatasetSummary, RunStatus } from '../shared/contract';
+import type { StudioStore, RunRecord, SampleRow } from './store-types';
+
+function datasetSummary(d: DatasetRecord): DatasetSummary {
+  return {
+    id: d.id,
+    root: d.root,
+    name: d.name,
+    layout: d.layout,
+    counts: d.counts,
+    skipped: d.skippedCount,
+    importedAt: d.lastUsedAt,
+  };
+}
+
+function runRecord(r: DbRunRecord): RunRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status as RunStatus,
+    model: r.config.model,
+    datasetPath: r.config.data,
+    epochs: r.config.epochs,
+    epochsCompleted: r.epochsDone,
+    bestValidDice: r.bestValidDice,
+    bestEpoch: r.bestEpoch,
+    testDice: r.testDice,
+    backend: r.backend,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.endedAt,
+    error: r.error,
+    config: r.config,
+    runDir: r.outputDir ?? '',
+  };
+}
+
+export function adaptStore(s: Store): StudioStore {
+  return {
+    runs: {
+      create({ name, config, runDirFor }) {
+        const id = s.runs.create(config, { name, outputDir: runDirFor });
+        return runRecord(s.runs.get(id)!);
+      },
+      // The owner recorded is this process (the app, the server or the CLI that supervises the
+      // worker): when it is gone, the next start marks the run interrupted.
+      markRunning: (id, info) => s.runs.markRunning(id, { ...info, pid: process.pid }),
+      recordEpoch: (id, metrics, best) => s.runs.recordEpoch(id, metrics, best),
+      finish: (id, info) => s.runs.finish(id, info),
+      fail: (id, message) => s.runs.fail(id, message),
+      cancel: (id) => s.runs.cancel(id),
+      markInterrupted: (id, reason) => s.runs.markInterrupted(id, reason),
+      recoverInterrupted: () => s.runs.recoverInterrupted(),
+      requeue: (id, config) => s.runs.requeue(id, config),
+      list: (limit) => s.runs.list({ limit }).map(runRecord),
+      get: (id) => {
+        const r = s.runs.get(id);
+        return r ? runRecord(r) : undefined;
+      },
+      metrics: (id) => s.metrics.listForRun(id),
+      status: (id) => s.runs.status(id) as RunStatus | undefined,
+    },
+    datasets: {
+      saveImport: (report) => datasetSummary(s.datasets.saveImport(report)),
+      list: () => s.datasets.list().map(datasetSummary),
+      get: (id) => {
+        const d = s.datasets.get(id);
+        return d ? datasetSummary(d) : undefined;
+      },
+      remove: (id) => s.datasets.remove(id),
+      samples(datasetId, q) {
+        const res = s.samples.query(datasetId, {
+          split: q.split,
+          species: q.species,
+          breed: q.breed,
+          labeled: q.labeled,
+          runId: q.runId,
+          order: q.order === 'id' ? 'stem' : q.order,
+          offset: q.offset,
+          limit: q.limit,
+        });
+        return {
+          total: res.total,
+          items: res.items.map((r): SampleRow => {
+            const row: SampleRow = toEngineSample(r);
+            if (r.predictedDice !== null) row.predictedDice = r.predictedDice;
+            return row;
+          }),
+        };
+      },
+      sample: (datasetId, sampleId) => {
+        const r = s.samples.get(datasetId, sampleId);
+        return r ? toEngineSample(r) : undefined;
+      },
+      samplesOfSplit: (datasetId, split) => s.samples.ofSplit(datasetId, split).map(toEngineSample),
+      setMaskPath: (datasetId, sampleId, maskPath, encoding) => s.samples.setMask(datasetId, sampleId, maskPath, encoding),
+    },
+    predictions: {
+      save: (runId, datasetId, split, items) =>
+        s.predictions.replace(runId, datasetId, split, items.map((i) => ({ stem: i.sampleId, dice: i.dice, maskPath: i.maskPath }))),
+      list: (runId, datasetId, split) =>
+        s.predictions.list(runId, datasetId, split).map((p) => ({ sampleId: p.stem, dice: p.dice ?? Number.NaN, maskPath: p.maskPath })),
+      get: (runId, datasetId, sampleId) => {
+        const p = s.predictions.get(runId, datasetId, sampleId);
+        return p ? { dice: p.dice ?? Number.NaN, maskPath: p.maskPath } : undefined;
+      },
+    },
+    exports: {
+      create: ({ runId, kind, folder, detail }) => s.exports.create({ runId, kind, destination: folder, detail }),
+      finish: (id, files) => s.exports.finish(id, files),
+      fail: (id, message) => s.exports.fail(id, message),
+    },
+    integrityCheck: () => s.integrityCheck(),
+    close: () => s.close(),
+  };
+}
+
+export function openStudioStore(file: string, opts: OpenDatabaseOptions = {}): StudioStore {
+  return adaptStore(openStore(file, opts));
+}
