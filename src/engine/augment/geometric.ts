@@ -54,21 +54,31 @@ export function rotate(image: RgbImage, mask: BinaryMask | undefined, degrees: n
   const src = image.data;
   const out = new Uint8Array(w * h * 3);
   const mOut = mask ? new Uint8Array(w * h) : undefined;
+  const md = mask?.data;
   for (let y = 0; y < h; y++) {
     const dy = y - cy;
-    for (let x = 0; x < w; x++) {
-      const dx = x - cx;
-      // Inverse map: which source point lands on (x, y). y grows downwards, hence the signs.
-      const sx = cx + cos * dx - sin * dy;
-      const sy = cy + sin * dx + cos * dy;
+    // Inverse map: which source point lands on (x, y). y grows downwards, hence the signs.
+    // Stepping x by one moves the source point by (cos, sin).
+    let sx = cx - cos * cx - sin * dy;
+    let sy = cy - sin * cx + cos * dy;
+    for (let x = 0; x < w; x++, sx += cos, sy += sin) {
       const x0 = Math.floor(sx);
       const y0 = Math.floor(sy);
       const fx = sx - x0;
       const fy = sy - y0;
-      const xa = reflect101(x0, w);
-      const xb = reflect101(x0 + 1, w);
-      const ya = reflect101(y0, h) * w;
-      const yb = reflect101(y0 + 1, h) * w;
+      let xa: number, xb: number, ya: number, yb: number;
+      if (x0 >= 0 && x0 < w - 1 && y0 >= 0 && y0 < h - 1) {
+        // Interior (most pixels): no border folding needed.
+        xa = x0;
+        xb = x0 + 1;
+        ya = y0 * w;
+        yb = ya + w;
+      } else {
+        xa = reflect101(x0, w);
+        xb = reflect101(x0 + 1, w);
+        ya = reflect101(y0, h) * w;
+        yb = reflect101(y0 + 1, h) * w;
+      }
       const p00 = (ya + xa) * 3;
       const p01 = (ya + xb) * 3;
       const p10 = (yb + xa) * 3;
@@ -78,10 +88,15 @@ export function rotate(image: RgbImage, mask: BinaryMask | undefined, degrees: n
       const w10 = (1 - fx) * fy;
       const w11 = fx * fy;
       const o = (y * w + x) * 3;
-      for (let c = 0; c < 3; c++) {
-        out[o + c] = w00 * src[p00 + c]! + w01 * src[p01 + c]! + w10 * src[p10 + c]! + w11 * src[p11 + c]! + 0.5;
+      out[o] = w00 * src[p00]! + w01 * src[p01]! + w10 * src[p10]! + w11 * src[p11]! + 0.5;
+      out[o + 1] = w00 * src[p00 + 1]! + w01 * src[p01 + 1]! + w10 * src[p10 + 1]! + w11 * src[p11 + 1]! + 0.5;
+      out[o + 2] = w00 * src[p00 + 2]! + w01 * src[p01 + 2]! + w10 * src[p10 + 2]! + w11 * src[p11 + 2]! + 0.5;
+      if (md && mOut) {
+        // Nearest: the pixel whose centre is closest to the same source point.
+        const nx = fx < 0.5 ? x0 : x0 + 1;
+        const ny = fy < 0.5 ? y0 : y0 + 1;
+        mOut[y * w + x] = md[reflect101(ny, h) * w + reflect101(nx, w)]!;
       }
-      if (mask && mOut) mOut[y * w + x] = mask.data[reflect101(Math.round(sy), h) * w + reflect101(Math.round(sx), w)]!;
     }
   }
   return { image: { width: w, height: h, data: out }, mask: mask && mOut ? { width: w, height: h, data: mOut } : undefined };

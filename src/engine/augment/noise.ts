@@ -46,38 +46,40 @@ export function gaussianBlur(img: RgbImage, k: number): RgbImage {
   const { width: w, height: h, data: src } = img;
   const kern = kernel1d(k);
   const r = (k - 1) >> 1;
-  const tmp = new Float32Array(src.length);
-  const xs = new Int32Array(w + 2 * r);
-  for (let i = -r; i < w + r; i++) xs[i + r] = reflect101(i, w) * 3;
-  for (let y = 0; y < h; y++) {
-    const row = y * w * 3;
-    for (let x = 0; x < w; x++) {
-      let a = 0;
-      let b = 0;
-      let c = 0;
-      for (let t = 0; t < k; t++) {
-        const p = row + xs[x + t]!;
-        const kw = kern[t]!;
-        a += kw * src[p]!;
-        b += kw * src[p + 1]!;
-        c += kw * src[p + 2]!;
-      }
-      const q = row + x * 3;
-      tmp[q] = a;
-      tmp[q + 1] = b;
-      tmp[q + 2] = c;
-    }
-  }
-  const out = new Uint8Array(src.length);
+  // Float64 scratch: no float32 rounding on every store in the hot loops.
+  const tmp = new Float64Array(src.length);
   const stride = w * 3;
-  const ys = new Int32Array(h + 2 * r);
-  for (let i = -r; i < h + r; i++) ys[i + r] = reflect101(i, h) * stride;
+  // Horizontal pass through a row padded by reflection, so the tap loop has no index tables.
+  const padded = new Float64Array((w + 2 * r) * 3);
   for (let y = 0; y < h; y++) {
-    const orow = y * stride;
+    const row = y * stride;
+    for (let i = -r; i < w + r; i++) {
+      const s3 = row + reflect101(i, w) * 3;
+      const d3 = (i + r) * 3;
+      padded[d3] = src[s3]!;
+      padded[d3 + 1] = src[s3 + 1]!;
+      padded[d3 + 2] = src[s3 + 2]!;
+    }
     for (let i = 0; i < stride; i++) {
       let acc = 0;
-      for (let t = 0; t < k; t++) acc += kern[t]! * tmp[ys[y + t]! + i]!;
-      out[orow + i] = acc <= 0 ? 0 : acc >= 255 ? 255 : acc + 0.5;
+      for (let t = 0, p = i; t < k; t++, p += 3) acc += kern[t]! * padded[p]!;
+      tmp[row + i] = acc;
+    }
+  }
+  // Vertical pass: whole rows at a time (contiguous reads), reflected row indices at the borders.
+  const out = new Uint8Array(src.length);
+  const acc = new Float64Array(stride);
+  for (let y = 0; y < h; y++) {
+    acc.fill(0);
+    for (let t = 0; t < k; t++) {
+      const base = reflect101(y + t - r, h) * stride;
+      const kw = kern[t]!;
+      for (let i = 0; i < stride; i++) acc[i] += kw * tmp[base + i]!;
+    }
+    const orow = y * stride;
+    for (let i = 0; i < stride; i++) {
+      const v = acc[i]!;
+      out[orow + i] = v <= 0 ? 0 : v >= 255 ? 255 : v + 0.5;
     }
   }
   return { width: w, height: h, data: out };

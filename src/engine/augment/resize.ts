@@ -30,26 +30,25 @@ function taps(offset: number, span: number, dst: number): Taps {
   if (hit) return hit;
   const scale = span / dst;
   const support = Math.max(1, scale);
-  // A span shorter than the kernel (tiny images) clamps every tap into the span anyway.
-  const count = Math.min(span, Math.ceil(support) * 2 + 1);
+  // Non-zero taps lie strictly within (centre − support, centre + support) in pixel-centre terms:
+  // at most ceil(2·support) of them. A span shorter than that (tiny images) clamps every tap
+  // into the span anyway.
+  const count = Math.min(span, Math.ceil(2 * support));
   const start = new Int32Array(dst);
   const weights = new Float32Array(dst * count);
   for (let o = 0; o < dst; o++) {
     const centre = (o + 0.5) * scale; // relative to the span, pixel edges at integers
-    const first = Math.floor(centre - support);
+    const first = Math.floor(centre - support - 0.5) + 1;
     // Taps beyond the span edge repeat the edge pixel (OpenCV's replicate border): fold them in.
-    const lo = Math.min(Math.max(first, 0), Math.max(0, span - count));
+    const lo = Math.min(Math.max(first, 0), span - count);
     start[o] = offset + lo;
     let sum = 0;
-    for (let i = first; i < first + count + 1; i++) {
+    for (let i = first; i < first + count; i++) {
       const w = Math.max(0, 1 - Math.abs((i + 0.5 - centre) / support));
       if (w === 0) continue;
-      const clamped = Math.min(Math.max(i, 0), span - 1);
-      const k = clamped - lo;
-      if (k >= 0 && k < count) {
-        weights[o * count + k] += w;
-        sum += w;
-      }
+      const k = Math.min(Math.max(i, 0), span - 1) - lo;
+      weights[o * count + k] += w;
+      sum += w;
     }
     for (let k = 0; k < count; k++) weights[o * count + k] /= sum;
   }
