@@ -53,9 +53,10 @@ export function listImageFiles(dir: string): string[] {
 
 async function writePngAtomic(path: string, data: Uint8Array, width: number, height: number, channels: 1 | 3): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
-  await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels } })
-    .png({ compressionLevel: 6 })
-    .toFile(tmp);
+  let img = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels } });
+  // Without an explicit colourspace sharp widens a one-band raw image to RGB when writing.
+  if (channels === 1) img = img.toColourspace('b-w');
+  await img.png({ compressionLevel: 6 }).toFile(tmp);
   renameSync(tmp, path);
 }
 
