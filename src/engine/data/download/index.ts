@@ -1,0 +1,9 @@
+// Public face of the Oxford-IIIT Pet downloader.
+export { downloadDataset, existingDataset, DatasetExistsError } from './download-dataset';
+export type { DownloadDatasetOptions, DownloadDatasetResult, ArchiveOutcome } from './download-dataset';
+export type { DownloadProgress, DownloadPhase } from './progress-emitter';
+export { DEFAULT_IMAGES_URL, DEFAULT_ANNOTATIONS_URL, resolveSource } from './sources';
+export { verifyArchive } from './verify';
+export { extractArchive } from './extract';
+export { safeEntryPath, UnsafeEntryError } from './safe-path';
+export { downloadResumable } from './resumable-download';
