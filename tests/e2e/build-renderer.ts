@@ -44,14 +44,23 @@ export async function ensureRendererBuilt(): Promise<void> {
     if (!isStale()) return;
     const { build } = await import('vite');
     const react = (await import('@vitejs/plugin-react')).default;
+    // vitest sets NODE_ENV=test, which would give React's development build (and the plugin's
+    // jsxDEV transform); build what ships, then put the test environment back.
+    const savedEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
     await build({
       configFile: false,
+      mode: 'production',
       root: join(ROOT, 'src/renderer'),
       base: './',
       plugins: [react()],
       logLevel: 'warn',
       build: { outDir: OUT, emptyOutDir: true, rollupOptions: { input: { index: join(ROOT, 'src/renderer/index.html') } } },
     });
+    } finally {
+      process.env.NODE_ENV = savedEnv;
+    }
   } finally {
     rmSync(LOCK, { force: true });
   }

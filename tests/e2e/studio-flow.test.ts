@@ -51,14 +51,14 @@ describe.sequential('studio in a browser', () => {
   });
 
   it('reports a folder it cannot open, naming it', async () => {
-    await page.getByLabel('Dataset folder').fill(join(tmp, 'no-such-folder'));
+    await page.getByLabel('Dataset folder', { exact: true }).fill(join(tmp, 'no-such-folder'));
     await page.getByRole('button', { name: 'Open folder' }).click();
     const alert = page.getByRole('alert').filter({ hasText: 'no-such-folder' });
     await alert.first().waitFor();
   });
 
   it('opens the dataset and shows its thumbnails', async () => {
-    await page.getByLabel('Dataset folder').fill(datasetDir);
+    await page.getByLabel('Dataset folder', { exact: true }).fill(datasetDir);
     await page.getByRole('button', { name: 'Open folder' }).click();
     const report = page.getByTestId('import-report');
     await report.waitFor();
@@ -91,7 +91,7 @@ describe.sequential('studio in a browser', () => {
       return false;
     });
     const filled = await paintedPixels(page, '[data-testid=mask-overlay]');
-    await page.getByRole('radio', { name: 'outline' }).click();
+    await page.getByRole('radio', { name: 'outline', exact: true }).click();
     await page.waitForFunction((n) => {
       const c = document.querySelector('[data-testid=mask-overlay]') as HTMLCanvasElement;
       const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
@@ -99,7 +99,7 @@ describe.sequential('studio in a browser', () => {
       for (let i = 3; i < d.length; i += 4) if (d[i]) k++;
       return k > 0 && k < n / 2;
     }, filled);
-    await page.getByRole('radio', { name: 'fill' }).click();
+    await page.getByRole('radio', { name: 'fill', exact: true }).click();
     await screenshot(page, '02-sample-overlay');
   });
 
@@ -162,7 +162,7 @@ describe.sequential('studio in a browser', () => {
     await page.waitForURL(/#\/new-run/);
     await page.getByText('Augmentation (from the preview)').waitFor();
     expect(await page.getByLabel('Flip on').isChecked()).toBe(false);
-  });
+  }, 3 * 60_000);
 
   it('validates the run form next to each field and starts a tiny run', async () => {
     await page.getByLabel('Model').selectOption('unet');
@@ -182,7 +182,7 @@ describe.sequential('studio in a browser', () => {
     await page.waitForURL(/#\/runs\/\d+$/);
     runId = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
     expect(runId).toBeGreaterThan(0);
-  });
+  }, 3 * 60_000);
 
   it('draws curve points while the run trains and shows the result when it finishes', async () => {
     const points = page.locator('[data-testid=chart-dice] circle.chart-point');
@@ -197,7 +197,7 @@ describe.sequential('studio in a browser', () => {
     await page.getByTestId('test-dice').filter({ hasText: /^\d\.\d{3}$/ }).waitFor();
     expect(await page.getByTestId('best-dice').textContent()).toMatch(/epoch [12] · valid Dice \d\.\d{3}/);
     await screenshot(page, '07-run-finished');
-  });
+  }, 10 * 60_000);
 
   it('predicts the test split, worst first, and exports masks at the photos\u2019 sizes', async () => {
     await page.getByRole('link', { name: 'Predictions of this run' }).click();
@@ -212,7 +212,7 @@ describe.sequential('studio in a browser', () => {
     await waitImagesLoaded(page, '[data-testid=prediction-card] img', 6);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=prediction-card] canvas').length === 6);
     await screenshot(page, '08-predictions');
-    await page.getByRole('radio', { name: 'difference' }).click();
+    await page.getByRole('radio', { name: 'difference', exact: true }).click();
     await screenshot(page, '09-predictions-difference');
 
     const folder = join(datasetDir, 'exported-masks', `run-${runId}-test`);
@@ -234,7 +234,7 @@ describe.sequential('studio in a browser', () => {
       const { data } = await mask.raw().toBuffer({ resolveWithObject: true });
       expect(Math.max(...new Set(data))).toBeLessThanOrEqual(1);
     }
-  });
+  }, 8 * 60_000);
 
   it('lists the run and overlays its curves for comparison', async () => {
     await page.goto(`${server.url}/#/runs`);

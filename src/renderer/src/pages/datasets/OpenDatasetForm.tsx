@@ -41,7 +41,7 @@ export function OpenDatasetForm({ onOpened }: { onOpened: (r: DatasetImportResul
   };
 
   return (
-    <form className="open-form card" onSubmit={submit} aria-label="Open a dataset folder">
+    <form className="open-form card" onSubmit={submit} aria-label="Open a dataset folder" noValidate>
       <Field id="dataset-path" label="Dataset folder" hint="Oxford-IIIT Pet layout (images/ + annotations/trimaps/) or images/ + masks/">
         <input
           id="dataset-path"
@@ -54,7 +54,7 @@ export function OpenDatasetForm({ onOpened }: { onOpened: (r: DatasetImportResul
         />
       </Field>
       <Field id="dataset-valfraction" label="Validation fraction">
-        <input id="dataset-valfraction" type="number" step="0.05" min="0.01" max="0.99" value={valFraction} onChange={(e) => setValFraction(e.target.value)} />
+        <input id="dataset-valfraction" type="number" step="0.01" min="0.01" max="0.99" value={valFraction} onChange={(e) => setValFraction(e.target.value)} />
       </Field>
       <div className="form-actions">
         <button type="submit" className="primary" disabled={busy || !path.trim()}>
