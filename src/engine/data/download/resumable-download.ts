@@ -3,8 +3,7 @@
 // URL and validators (ETag/Last-Modified) so a part from another URL or an older version of the
 // file is never glued onto new bytes: `If-Range` makes a changed server file come back whole (200).
 import { createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { IncomingMessage } from 'node:http';
 import { httpGet, isRetryableNetError, parseContentRange, TransferError } from './http-get';
 
 export interface ResumableOptions {
@@ -155,22 +154,8 @@ async function attemptOnce(
     lastModified: typeof res.headers['last-modified'] === 'string' ? res.headers['last-modified'] : null,
   };
   writeFileSync(metaPath, JSON.stringify(next));
-  let bytes = offset;
-  opts.onProgress?.(bytes, total);
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      bytes += chunk.length;
-      info.received += chunk.length;
-      opts.onProgress?.(bytes, total);
-      cb(null, chunk);
-    },
-  });
-  try {
-    await pipeline(res, counter, createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }));
-  } catch (err) {
-    if (isRetryableNetError(err)) throw new TransferError(`connection dropped after ${bytes} of ${total ?? '?'} bytes`, true, { cause: err });
-    throw err;
-  }
+  const received = await writeBody(res, part, offset, total, info, opts.onProgress);
+  if (received.dropped) throw new TransferError(`connection dropped after ${received.bytes} of ${total ?? '?'} bytes`, true, { cause: received.dropped });
   const size = sizeOf(part);
   if (total !== null && size < total) throw new TransferError(`connection closed after ${size} of ${total} bytes`, true);
   if (total !== null && size > total) {
@@ -178,4 +163,51 @@ async function attemptOnce(
     throw new TransferError(`received ${size} bytes but the server announced ${total}; restarting`, true);
   }
   return { complete: true, meta: next };
+}
+
+/** Past this much unwritten data the response is paused (the disk is slower than the network). */
+const MAX_PENDING_WRITE = 8 << 20;
+
+/**
+ * Appends the body to the part file. When the connection drops, everything already received is
+ * still flushed to disk (a piped stream would be destroyed with its buffer), so the next attempt
+ * resumes exactly where the bytes stopped. Disk errors reject; a dropped connection resolves with
+ * `dropped` so the caller can retry.
+ */
+function writeBody(
+  res: IncomingMessage,
+  part: string,
+  offset: number,
+  total: number | null,
+  info: AttemptInfo,
+  onProgress: ResumableOptions['onProgress'],
+): Promise<{ bytes: number; dropped: Error | null }> {
+  return new Promise((resolve, reject) => {
+    const out = createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' });
+    let bytes = offset;
+    let dropped: Error | null = null;
+    let ended = false;
+    const finish = (err: Error | null) => {
+      if (ended) return;
+      ended = true;
+      dropped = err;
+      out.end();
+    };
+    onProgress?.(bytes, total);
+    res.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      info.received += chunk.length;
+      onProgress?.(bytes, total);
+      if (!out.write(chunk) && out.writableLength > MAX_PENDING_WRITE) res.pause();
+    });
+    out.on('drain', () => res.resume());
+    res.on('end', () => finish(null));
+    res.on('error', (err) => finish(err));
+    res.on('close', () => finish(res.complete ? null : new Error('aborted')));
+    out.on('error', (err) => {
+      res.destroy();
+      reject(new TransferError(`writing ${part} failed: ${err.message}`, false, { cause: err }));
+    });
+    out.on('finish', () => resolve({ bytes, dropped }));
+  });
 }

@@ -1,0 +1,359 @@
+// Oxford-IIIT Pet downloader against a local HTTP server (127.0.0.1 only) serving archives built
+// here from the oxford-mini fixture: full flow, resume after a dropped connection, servers that
+// ignore Range or answer 416, truncated and malicious archives, and refusal to overwrite.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { DatasetExistsError, downloadDataset, downloadResumable, extractArchive, safeEntryPath, verifyArchive } from '../src/engine/data/download';
+import type { DownloadProgress } from '../src/engine/data/download';
+
+const FIXTURE = join(__dirname, 'fixtures/oxford-mini');
+
+// ---- a minimal tar writer (ustar headers, GNU 'L' records for names over 100 bytes) ----
+function header(name: string, size: number, type: string): Buffer {
+  const b = Buffer.alloc(512);
+  b.write(name, 0, 100, 'utf8');
+  b.write('0000644\0', 100);
+  b.write('0000000\0', 108);
+  b.write('0000000\0', 116);
+  b.write(size.toString(8).padStart(11, '0') + '\0', 124);
+  b.write('14000000000\0', 136);
+  b.fill(0x20, 148, 156);
+  b.write(type, 156);
+  b.write('ustar\0', 257);
+  b.write('00', 263);
+  let sum = 0;
+  for (const x of b) sum += x;
+  b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  return b;
+}
+const pad = (n: number) => Buffer.alloc((512 - (n % 512)) % 512);
+
+interface Entry {
+  name: string;
+  data?: Buffer;
+  type?: '0' | '5';
+}
+function tar(entries: Entry[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const e of entries) {
+    const data = e.data ?? Buffer.alloc(0);
+    if (Buffer.byteLength(e.name) > 100) {
+      const long = Buffer.from(e.name + '\0');
+      parts.push(header('././@LongLink', long.length, 'L'), long, pad(long.length));
+    }
+    parts.push(header(e.name, data.length, e.type ?? '0'), data, pad(data.length));
+  }
+  parts.push(Buffer.alloc(1024));
+  return Buffer.concat(parts);
+}
+function tarOfFolder(root: string, top: string): Entry[] {
+  const out: Entry[] = [{ name: top + '/', type: '5' }];
+  const walk = (dir: string) => {
+    for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, d.name);
+      const name = `${top}/${relative(join(root, top), p)}`;
+      if (d.isDirectory()) {
+        out.push({ name: name + '/', type: '5' });
+        walk(p);
+      } else out.push({ name, data: readFileSync(p) });
+    }
+  };
+  walk(join(root, top));
+  return out;
+}
+
+// ---- a local server with Range support and scripted misbehaviour ----
+interface Req {
+  path: string;
+  range?: string;
+  ifRange?: string;
+  status?: number;
+  sent: number;
+}
+interface Behaviour {
+  /** Destroy the socket after this many body bytes on the first request for the path. */
+  dropAfter?: Record<string, number>;
+  ignoreRange?: boolean;
+}
+let server: Server;
+let base = '';
+let files: Record<string, Buffer> = {};
+let behaviour: Behaviour = {};
+let requests: Req[] = [];
+const etag = (b: Buffer) => `"${createHash('sha1').update(b).digest('hex')}"`;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const body = files[path];
+    const r: Req = { path, range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, sent: 0 };
+    requests.push(r);
+    if (!body) return void res.writeHead((r.status = 404)).end();
+    const m = /^bytes=(\d+)-$/.exec(r.range ?? '');
+    const rangeOk = m && !behaviour.ignoreRange && (!r.ifRange || r.ifRange === etag(body));
+    let start = 0;
+    const head: Record<string, string | number> = { etag: etag(body), 'accept-ranges': 'bytes' };
+    if (rangeOk) {
+      start = Number(m[1]);
+      if (start >= body.length) return void res.writeHead((r.status = 416), { 'content-range': `bytes */${body.length}` }).end();
+      res.writeHead((r.status = 206), { ...head, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}`, 'content-length': body.length - start });
+    } else res.writeHead((r.status = 200), { ...head, 'content-length': body.length });
+    const drop = behaviour.dropAfter?.[path];
+    const first = requests.filter((q) => q.path === path).length === 1;
+    if (drop !== undefined && first) {
+      r.sent = drop;
+      res.write(body.subarray(start, start + drop), () => res.socket?.destroy());
+    } else {
+      r.sent = body.length - start;
+      res.end(body.subarray(start));
+    }
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const addr = server.address();
+  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+});
+afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
+
+const imagesTgz = gzipSync(tar(tarOfFolder(FIXTURE, 'images')));
+const annotationsTgz = gzipSync(tar(tarOfFolder(FIXTURE, 'annotations')));
+const tmp: string[] = [];
+function freshDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'seg-dl-'));
+  tmp.push(d);
+  return d;
+}
+function serveOfficial(b: Behaviour = {}) {
+  files = { '/pets/images.tar.gz': imagesTgz, '/pets/annotations.tar.gz': annotationsTgz };
+  behaviour = b;
+  requests = [];
+}
+const urls = { imagesUrl: () => `${base}/pets/images.tar.gz`, annotationsUrl: () => `${base}/pets/annotations.tar.gz` };
+const fast = { retryDelayMs: 5 };
+/** Everything under a folder as "relative path → sha1", to prove a dataset was left untouched. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[relative(dir, p)] = createHash('sha1').update(readFileSync(p)).digest('hex');
+    }
+  };
+  walk(dir);
+  return out;
+}
+function installOld(dest: string) {
+  cpSync(join(FIXTURE, 'images'), join(dest, 'images'), { recursive: true });
+  cpSync(join(FIXTURE, 'annotations'), join(dest, 'annotations'), { recursive: true });
+  writeFileSync(join(dest, 'images', 'marker-old.txt'), 'previous dataset');
+}
+afterEach(() => {
+  for (const d of tmp.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('downloadDataset over HTTP', () => {
+  it('downloads, verifies, extracts and imports the whole dataset', async () => {
+    serveOfficial();
+    const dest = join(freshDir(), 'pets');
+    const events: DownloadProgress[] = [];
+    const r = await downloadDataset({ dest, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl(), onProgress: (p) => events.push(p) });
+    expect(r.images).toBe(16);
+    expect(r.counts).toEqual({ train: 9, valid: 1, test: 6, unlabeled: 0 });
+    expect(r.archives.map((a) => [a.name, a.how, a.bytes])).toEqual([
+      ['images.tar.gz', 'downloaded', imagesTgz.length],
+      ['annotations.tar.gz', 'downloaded', annotationsTgz.length],
+    ]);
+    expect(snapshot(join(dest, 'images'))).toEqual(snapshot(join(FIXTURE, 'images')));
+    expect(snapshot(join(dest, 'annotations'))).toEqual(snapshot(join(FIXTURE, 'annotations')));
+    // Temp and download folders are gone; only the dataset remains.
+    expect(readdirSync(dest).sort()).toEqual(['annotations', 'images']);
+    expect(new Set(events.map((e) => e.phase))).toEqual(new Set(['download', 'verify', 'extract', 'import']));
+    const lastDl = events.filter((e) => e.phase === 'download' && e.file === 'images.tar.gz').at(-1)!;
+    expect(lastDl).toMatchObject({ bytes: imagesTgz.length, total: imagesTgz.length });
+    expect(events.every((e) => Number.isFinite(e.rate) && e.rate >= 0)).toBe(true);
+    expect(requests.every((q) => q.range === undefined)).toBe(true);
+  });
+
+  it('resumes a dropped connection with a Range request and ends byte-identical', async () => {
+    const N = 100_000;
+    serveOfficial({ dropAfter: { '/pets/images.tar.gz': N } });
+    const dest = join(freshDir(), 'pets');
+    const t0 = performance.now();
+    const r = await downloadDataset({ dest, ...fast, keepArchives: true, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() });
+    const seconds = (performance.now() - t0) / 1000;
+    const img = requests.filter((q) => q.path === '/pets/images.tar.gz');
+    expect(img).toHaveLength(2);
+    expect(img[0]!.range).toBeUndefined();
+    expect(img[1]!.range).toBe(`bytes=${N}-`);
+    expect(img[1]!.ifRange).toBe(etag(imagesTgz));
+    expect(img[1]!.status).toBe(206);
+    expect(readFileSync(join(dest, '.download', 'images.tar.gz')).equals(imagesTgz)).toBe(true);
+    const att = r.archives[0]!.attempts;
+    expect(att.map((a) => [a.status, a.offset, a.received])).toEqual([
+      [200, 0, N],
+      [206, N, imagesTgz.length - N],
+    ]);
+    expect(att[0]!.error).toMatch(/connection dropped after 100000 of \d+ bytes/);
+    expect(r.images).toBe(16);
+    console.log(
+      `resume: ${N} bytes before the drop, ${img[1]!.sent} bytes resumed with "Range: ${img[1]!.range}" ` +
+        `(archive ${imagesTgz.length} bytes, byte-identical), whole flow ${seconds.toFixed(3)} s`,
+    );
+  });
+
+  it('keeps the part file when retries run out and resumes it in a later call', async () => {
+    const N = 150_000;
+    serveOfficial({ dropAfter: { '/pets/images.tar.gz': N } });
+    const dest = join(freshDir(), 'pets');
+    const opts = { dest, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() };
+    await expect(downloadDataset({ ...opts, retries: 0 })).rejects.toThrow(
+      new RegExp(`download of ${urls.imagesUrl()} failed: connection dropped after ${N}.*${N} bytes kept`),
+    );
+    expect(statSync(join(dest, '.download', 'images.tar.gz.part')).size).toBe(N);
+    expect(existsSync(join(dest, 'images'))).toBe(false);
+    const r = await downloadDataset(opts);
+    expect(requests.filter((q) => q.path === '/pets/images.tar.gz').map((q) => q.range)).toEqual([undefined, `bytes=${N}-`]);
+    expect(r.images).toBe(16);
+  });
+
+  it('restarts from 0 when the server ignores Range (200 instead of 206)', async () => {
+    const N = 80_000;
+    serveOfficial({ dropAfter: { '/pets/images.tar.gz': N }, ignoreRange: true });
+    const dest = join(freshDir(), 'pets');
+    const r = await downloadDataset({ dest, ...fast, keepArchives: true, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() });
+    const img = requests.filter((q) => q.path === '/pets/images.tar.gz');
+    expect(img.map((q) => [q.range, q.status])).toEqual([
+      [undefined, 200],
+      [`bytes=${N}-`, 200],
+    ]);
+    expect(r.archives[0]!.attempts.map((a) => [a.offset, a.received])).toEqual([
+      [0, N],
+      [N, imagesTgz.length],
+    ]);
+    expect(readFileSync(join(dest, '.download', 'images.tar.gz')).equals(imagesTgz)).toBe(true);
+    expect(r.images).toBe(16);
+  });
+
+  it('treats 416 on a complete part file as done, and restarts when the server file changed', async () => {
+    serveOfficial();
+    const dir = freshDir();
+    const file = join(dir, 'images.tar.gz');
+    const url = urls.imagesUrl();
+    writeFileSync(file + '.part', imagesTgz);
+    writeFileSync(file + '.part.json', JSON.stringify({ url, total: imagesTgz.length, etag: etag(imagesTgz), lastModified: null }));
+    const r = await downloadResumable({ url, file, ...fast });
+    expect(requests.map((q) => [q.range, q.status])).toEqual([[`bytes=${imagesTgz.length}-`, 416]]);
+    expect(r.bytes).toBe(imagesTgz.length);
+    expect(readFileSync(file).equals(imagesTgz)).toBe(true);
+    // A part from an older version of the file: If-Range does not match, the server sends it whole.
+    requests = [];
+    rmSync(file);
+    writeFileSync(file + '.part', Buffer.alloc(5000, 7));
+    writeFileSync(file + '.part.json', JSON.stringify({ url, total: 9999, etag: '"old"', lastModified: null }));
+    await downloadResumable({ url, file, ...fast });
+    expect(requests.map((q) => [q.range, q.ifRange, q.status])).toEqual([['bytes=5000-', '"old"', 200]]);
+    expect(readFileSync(file).equals(imagesTgz)).toBe(true);
+  });
+});
+
+describe('archive checks and safety', () => {
+  it('detects a truncated archive before extracting and leaves the previous dataset intact', async () => {
+    serveOfficial();
+    files['/pets/images.tar.gz'] = imagesTgz.subarray(0, Math.floor(imagesTgz.length * 0.6));
+    const dest = join(freshDir(), 'pets');
+    installOld(dest);
+    const before = snapshot(dest);
+    await expect(
+      downloadDataset({ dest, overwrite: true, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() }),
+    ).rejects.toThrow(new RegExp(`${urls.imagesUrl()}: archive is truncated`));
+    expect(snapshot(dest)).toEqual(before);
+    expect(readdirSync(dest).sort()).toEqual(['annotations', 'images']);
+    // verifyArchive on its own says the same for a truncated local file.
+    const f = join(freshDir(), 'cut.tar.gz');
+    writeFileSync(f, imagesTgz.subarray(0, 50_000));
+    await expect(verifyArchive(f)).rejects.toThrow(/truncated/);
+  });
+
+  it('detects a tar cut at an entry boundary inside a valid gzip stream', async () => {
+    const raw = tar([{ name: 'images/a.jpg', data: Buffer.alloc(700, 1) }]);
+    const f = join(freshDir(), 'cut.tar.gz');
+    writeFileSync(f, gzipSync(raw.subarray(0, 512 + 1024))); // header + padded body, no end marker
+    await expect(verifyArchive(f)).rejects.toThrow(/end-of-archive marker/);
+  });
+
+  it('refuses an archive with a ../ entry and writes nothing outside DEST', async () => {
+    serveOfficial();
+    const entries = tarOfFolder(FIXTURE, 'images');
+    entries.splice(3, 0, { name: '../evil', data: Buffer.from('pwned') });
+    files['/pets/images.tar.gz'] = gzipSync(tar(entries));
+    const parent = freshDir();
+    const dest = join(parent, 'pets');
+    await expect(downloadDataset({ dest, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() })).rejects.toThrow(
+      /unsafe archive entry "\.\.\/evil": has a "\.\." segment; refusing the whole archive/,
+    );
+    expect(readdirSync(parent)).toEqual(['pets']);
+    expect(readdirSync(dest)).toEqual([]);
+    expect(existsSync(join(tmpdir(), 'evil'))).toBe(false);
+    // The extractor refuses too, if called directly, before writing the bad entry.
+    const f = join(parent, 'evil.tar.gz');
+    writeFileSync(f, gzipSync(tar([{ name: 'images/../../evil2', data: Buffer.from('x') }])));
+    await expect(extractArchive(f, join(dest, 'x'))).rejects.toThrow(/unsafe archive entry/);
+    expect(existsSync(join(parent, 'evil2'))).toBe(false);
+    for (const bad of ['/etc/passwd', 'C:\\x', 'a/../../b', '..\\b', 'images/..']) expect(() => safeEntryPath(bad)).toThrow(/unsafe/);
+    expect(safeEntryPath('./images//a.jpg')).toBe('images/a.jpg');
+  });
+
+  it('refuses to overwrite an existing dataset unless overwrite is set', async () => {
+    serveOfficial();
+    const dest = join(freshDir(), 'pets');
+    installOld(dest);
+    const opts = { dest, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() };
+    await expect(downloadDataset(opts)).rejects.toBeInstanceOf(DatasetExistsError);
+    await expect(downloadDataset(opts)).rejects.toThrow(/already holds a dataset \(images\/, annotations\/\).*overwrite/);
+    expect(requests).toEqual([]);
+    expect(existsSync(join(dest, 'images', 'marker-old.txt'))).toBe(true);
+    const r = await downloadDataset({ ...opts, overwrite: true });
+    expect(r.replacedExisting).toBe(true);
+    expect(existsSync(join(dest, 'images', 'marker-old.txt'))).toBe(false);
+    expect(readdirSync(dest).sort()).toEqual(['annotations', 'images']);
+  });
+});
+
+describe('local sources and real tar archives', () => {
+  it('accepts plain paths and file:// URLs and leaves the local archives in place', async () => {
+    const src = freshDir();
+    writeFileSync(join(src, 'images.tar.gz'), imagesTgz);
+    writeFileSync(join(src, 'annotations.tar.gz'), annotationsTgz);
+    const dest = join(freshDir(), 'pets');
+    const r = await downloadDataset({ dest, imagesUrl: join(src, 'images.tar.gz'), annotationsUrl: pathToFileURL(join(src, 'annotations.tar.gz')).href });
+    expect(r.images).toBe(16);
+    expect(r.archives.map((a) => a.how)).toEqual(['local', 'local']);
+    expect(readdirSync(src).sort()).toEqual(['annotations.tar.gz', 'images.tar.gz']);
+    await expect(downloadDataset({ dest: join(freshDir(), 'p'), imagesUrl: join(src, 'nope.tar.gz') })).rejects.toThrow(/nope\.tar\.gz: archive file does not exist/);
+  });
+
+  it('reads GNU and pax archives made by tar(1): long names extracted, symlinks skipped', async () => {
+    const src = freshDir();
+    const long = 'd'.repeat(60) + '/' + 'n'.repeat(120) + '.txt';
+    mkdirSync(join(src, 'images', 'd'.repeat(60)), { recursive: true });
+    writeFileSync(join(src, 'images', long), 'long name');
+    symlinkSync('/etc/passwd', join(src, 'images', 'link'));
+    for (const format of ['gnu', 'pax']) {
+      const f = join(src, `${format}.tar.gz`);
+      execFileSync('tar', [`--format=${format}`, '-czf', f, '-C', src, 'images']);
+      const v = await verifyArchive(f);
+      expect(v.skipped).toEqual([{ path: 'images/link', reason: 'symbolic link to "/etc/passwd" not extracted' }]);
+      const out = join(src, `out-${format}`);
+      expect(await extractArchive(f, out)).toBe(1);
+      expect(readFileSync(join(out, 'images', long), 'utf8')).toBe('long name');
+      expect(existsSync(join(out, 'images', 'link'))).toBe(false);
+    }
+  });
+});
