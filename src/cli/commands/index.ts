@@ -9,6 +9,7 @@ import { benchCommand } from './bench';
 import { serveCommand } from './serve';
 import { runsCommand } from './runs';
 import { resumeCommand } from './resume';
+import { datasetCommand } from './dataset';
 
 export const commands: Record<string, Command> = {
   'model-summary': modelSummaryCommand,
@@ -20,4 +21,5 @@ export const commands: Record<string, Command> = {
   serve: serveCommand,
   runs: runsCommand,
   resume: resumeCommand,
+  dataset: datasetCommand,
 };
