@@ -139,19 +139,25 @@ describe.sequential('studio in a browser', () => {
     await page.getByRole('link', { name: 'Augmentation preview' }).click();
     await page.waitForURL(/#\/augment\//);
     await waitImagesLoaded(page, '[data-testid=augment-image]', 8);
+    // With the default probabilities a version can come out un-augmented (about 1 in 7), so two
+    // of eight may legitimately match. Geometric at p = 1 draws a fresh crop or angle for each.
+    const srcs = () => page.locator('[data-testid=augment-image]').evaluateAll((els) => els.map((e) => (e as HTMLImageElement).src));
+    const newImages = async (prev: string[]) =>
+      page.waitForFunction((prev) => {
+        const imgs = [...document.querySelectorAll('[data-testid=augment-image]')] as HTMLImageElement[];
+        return imgs.length === 8 && imgs.every((i) => i.complete && i.naturalWidth > 0 && !prev.includes(i.src));
+      }, prev);
+    let before = await srcs();
+    await page.getByLabel('Geometric probability').fill('1');
+    await newImages(before);
     const first = await imageFingerprints(page, '[data-testid=augment-image]');
     expect(first).toHaveLength(8);
     expect(new Set(first).size).toBe(8);
     await screenshot(page, '04-augment-preview');
 
+    before = await srcs();
     await page.getByRole('button', { name: /Reseed/ }).click();
-    await page.waitForFunction(
-      async (prev) => {
-        const imgs = [...document.querySelectorAll('[data-testid=augment-image]')] as HTMLImageElement[];
-        return imgs.length === 8 && imgs.every((i) => i.complete && i.naturalWidth > 0) && !prev.includes(imgs[0]!.src);
-      },
-      await page.locator('[data-testid=augment-image]').evaluateAll((els) => els.map((e) => (e as HTMLImageElement).src)),
-    );
+    await newImages(before);
     const second = await imageFingerprints(page, '[data-testid=augment-image]');
     expect(new Set(second).size).toBe(8);
     expect(second).not.toEqual(first);
