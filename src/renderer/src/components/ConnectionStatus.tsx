@@ -6,10 +6,11 @@ export function ConnectionStatus() {
   const { client } = useApp();
   const [state, setState] = useState(client.socketState());
   useEffect(() => client.onSocketState(setState), [client]);
-  if (state === 'open') return null;
+  // 'connecting' at start-up is normal and brief; only a lost connection is worth a banner.
+  if (state !== 'closed') return null;
   return (
     <div className="connection" role="status">
-      {state === 'connecting' ? 'Connecting to live updates…' : 'Live updates lost; reconnecting…'}
+      Live updates lost; reconnecting…
     </div>
   );
 }
