@@ -261,6 +261,28 @@ describe('downloadDataset over HTTP', () => {
     expect(requests.map((q) => [q.range, q.ifRange, q.status])).toEqual([['bytes=5000-', '"old"', 200]]);
     expect(readFileSync(file).equals(imagesTgz)).toBe(true);
   });
+
+  it('names the URL on HTTP errors, fails fast, and reuses a complete archive on the next run', async () => {
+    serveOfficial();
+    delete files['/pets/annotations.tar.gz'];
+    const dest = join(freshDir(), 'pets');
+    const opts = { dest, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() };
+    await expect(downloadDataset(opts)).rejects.toThrow(`download of ${urls.annotationsUrl()} failed: HTTP 404 Not Found`);
+    expect(requests.filter((q) => q.path === '/pets/annotations.tar.gz')).toHaveLength(1);
+    expect(existsSync(join(dest, 'images'))).toBe(false);
+    expect(readFileSync(join(dest, '.download', 'images.tar.gz')).equals(imagesTgz)).toBe(true);
+    files['/pets/annotations.tar.gz'] = annotationsTgz;
+    requests = [];
+    const r = await downloadDataset(opts);
+    expect(r.archives.map((a) => a.how)).toEqual(['reused', 'downloaded']);
+    expect(requests.map((q) => q.path)).toEqual(['/pets/annotations.tar.gz']);
+    expect(r.images).toBe(16);
+    const refused = join(freshDir(), 'never');
+    await expect(downloadDataset({ dest: refused, imagesUrl: 'http://127.0.0.1:9/images.tar.gz' })).rejects.toThrow(
+      /download of http:\/\/127\.0\.0\.1:9\/images\.tar\.gz failed: connect ECONNREFUSED/,
+    );
+    expect(existsSync(refused)).toBe(false);
+  });
 });
 
 describe('archive checks and safety', () => {
@@ -298,8 +320,8 @@ describe('archive checks and safety', () => {
     await expect(downloadDataset({ dest, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() })).rejects.toThrow(
       /unsafe archive entry "\.\.\/evil": has a "\.\." segment; refusing the whole archive/,
     );
-    expect(readdirSync(parent)).toEqual(['pets']);
-    expect(readdirSync(dest)).toEqual([]);
+    // DEST did not exist before, so the failed run removes the (empty) folder it made.
+    expect(readdirSync(parent)).toEqual([]);
     expect(existsSync(join(tmpdir(), 'evil'))).toBe(false);
     // The extractor refuses too, if called directly, before writing the bad entry.
     const f = join(parent, 'evil.tar.gz');

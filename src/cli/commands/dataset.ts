@@ -47,7 +47,7 @@ function barReporter(enabled: boolean) {
       }
       const total = p.total ?? p.bytes;
       if (p.phase === 'import') bar!.update(p.bytes, total);
-      else bar!.update(Math.round((p.bytes / MB) * 10) / 10, Math.round((total / MB) * 10) / 10);
+      else bar!.update(Math.round((p.bytes / MB) * 100) / 100, Math.round((total / MB) * 100) / 100);
     },
     finish: () => bar?.finish(),
   };

@@ -69,6 +69,7 @@ export async function downloadDataset(opts: DownloadDatasetOptions): Promise<Dow
       `${dest} already holds a dataset (${present.map((d) => d + '/').join(', ')}); pass overwrite (CLI: --force) to replace it`,
     );
   }
+  const createdDest = !existsSync(dest);
   mkdirSync(dest, { recursive: true });
   const work = join(dest, '.download');
   const release = acquireLock(join(work, 'lock'));
@@ -117,6 +118,8 @@ export async function downloadDataset(opts: DownloadDatasetOptions): Promise<Dow
     if (staged) rmSync(staged, { recursive: true, force: true });
     release();
     if (existsSync(work) && readdirSync(work).length === 0) rmSync(work, { recursive: true, force: true });
+    // A failed first download should not leave an empty destination behind.
+    if (createdDest && readdirSync(dest).length === 0) rmSync(dest, { recursive: true, force: true });
   }
 }
 

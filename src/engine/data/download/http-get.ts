@@ -15,7 +15,8 @@ export class TransferError extends Error {
   }
 }
 
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED']);
+// Refused connections and unknown hosts are not retried: waiting does not fix a wrong URL or a host that is down.
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED']);
 
 export function isRetryableNetError(err: unknown): boolean {
   if (err instanceof TransferError) return err.retryable;

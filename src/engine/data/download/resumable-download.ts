@@ -89,10 +89,11 @@ export async function downloadResumable(opts: ResumableOptions): Promise<Downloa
       if (!isRetryableNetError(err) || attempt >= retries) {
         const have = sizeOf(part);
         const keep = have > 0 ? `; ${have} bytes kept in ${part}, run again to resume` : '';
-        throw new Error(`download of ${opts.url} failed: ${(err as Error).message}${keep}`, { cause: err });
+        const tries = attempts.length > 1 ? ` (after ${attempts.length} attempts)` : '';
+        throw new Error(`download of ${opts.url} failed${tries}: ${(err as Error).message}${keep}`, { cause: err });
       }
       meta = readMeta(metaPath);
-      await sleep((opts.retryDelayMs ?? 1000) * 2 ** Math.min(attempt, 5), opts.signal);
+      await sleep((opts.retryDelayMs ?? 1000) * 2 ** Math.min(attempt, 4), opts.signal);
     }
   }
 }
