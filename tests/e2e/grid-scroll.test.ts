@@ -110,7 +110,8 @@ describe('thumbnail grid with 7,390 images', () => {
     const cellsInView = await page.evaluate(() => {
       const el = document.querySelector('[data-testid=sample-grid]') as HTMLElement;
       const cols = Math.floor(el.clientWidth / 176);
-      return cols * (Math.ceil(el.clientHeight / 212) + 5);
+      // Rows partly in view at both edges (ceil + 1) plus two overscan rows on each side.
+      return cols * (Math.ceil(el.clientHeight / 212) + 1 + 4 + 1);
     });
     for (const s of [steady, sweep]) {
       // Virtualized: never more than the visible rows plus overscan, nowhere near 7,390.
