@@ -3,7 +3,7 @@
 // ignore Range or answer 416, truncated and malicious archives, and refusal to overwrite.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -308,6 +308,14 @@ describe('archive checks and safety', () => {
     const f = join(freshDir(), 'cut.tar.gz');
     writeFileSync(f, gzipSync(raw.subarray(0, 512 + 1024))); // header + padded body, no end marker
     await expect(verifyArchive(f)).rejects.toThrow(/end-of-archive marker/);
+    // The tar is whole but the gzip trailer is missing or its CRC is wrong: still refused.
+    const good = gzipSync(raw);
+    writeFileSync(f, good.subarray(0, good.length - 4));
+    await expect(verifyArchive(f)).rejects.toThrow(/truncated/);
+    const badCrc = Buffer.from(good);
+    badCrc[badCrc.length - 8]! ^= 0xff;
+    writeFileSync(f, badCrc);
+    await expect(verifyArchive(f)).rejects.toThrow(/corrupt \(gzip: incorrect data check\)/);
   });
 
   it('refuses an archive with a ../ entry and writes nothing outside DEST', async () => {
@@ -377,5 +385,26 @@ describe('local sources and real tar archives', () => {
       expect(readFileSync(join(out, 'images', long), 'utf8')).toBe('long name');
       expect(existsSync(join(out, 'images', 'link'))).toBe(false);
     }
+  });
+});
+
+describe('seg-studio dataset download', () => {
+  it('downloads with --json, then refuses to overwrite without --force', () => {
+    const src = freshDir();
+    writeFileSync(join(src, 'images.tar.gz'), imagesTgz);
+    writeFileSync(join(src, 'annotations.tar.gz'), annotationsTgz);
+    const dest = join(src, 'pets');
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [join(__dirname, '../bin/seg-studio.mjs'), 'dataset', 'download', '--dest', dest, ...args, '--json'], {
+        encoding: 'utf8',
+        env: { ...process.env, SEG_STUDIO_PETS_IMAGES_URL: join(src, 'images.tar.gz'), SEG_STUDIO_PETS_ANNOTATIONS_URL: join(src, 'annotations.tar.gz') },
+      });
+    const first = cli();
+    expect(first.status).toBe(0);
+    expect(JSON.parse(first.stdout.trim().split('\n').at(-1)!)).toMatchObject({ dest, images: 16, counts: { train: 9, valid: 1, test: 6 } });
+    const second = cli();
+    expect(second.status).toBe(1);
+    expect(second.stderr).toMatch(/already holds a dataset .*pass --force/);
+    expect(cli('--force').status).toBe(0);
   });
 });
