@@ -81,6 +81,9 @@ interface Behaviour {
   /** Destroy the socket after this many body bytes on the first request for the path. */
   dropAfter?: Record<string, number>;
   ignoreRange?: boolean;
+  /** Send this many bytes on the first request, then hold the connection open and call onStall. */
+  stallAfter?: Record<string, number>;
+  onStall?: () => void;
 }
 let server: Server;
 let base = '';
@@ -107,7 +110,11 @@ beforeAll(async () => {
     } else res.writeHead((r.status = 200), { ...head, 'content-length': body.length });
     const drop = behaviour.dropAfter?.[path];
     const first = requests.filter((q) => q.path === path).length === 1;
-    if (drop !== undefined && first) {
+    const stall = behaviour.stallAfter?.[path];
+    if (stall !== undefined && first) {
+      r.sent = stall;
+      res.write(body.subarray(start, start + stall), () => behaviour.onStall?.());
+    } else if (drop !== undefined && first) {
       r.sent = drop;
       res.write(body.subarray(start, start + drop), () => res.socket?.destroy());
     } else {
@@ -220,6 +227,23 @@ describe('downloadDataset over HTTP', () => {
     expect(existsSync(join(dest, 'images'))).toBe(false);
     const r = await downloadDataset(opts);
     expect(requests.filter((q) => q.path === '/pets/images.tar.gz').map((q) => q.range)).toEqual([undefined, `bytes=${N}-`]);
+    expect(r.images).toBe(16);
+  });
+
+  it('stops on abort, keeps the part file, and resumes it next time', async () => {
+    const ac = new AbortController();
+    const N = 60_000;
+    // The server sends N bytes and then goes quiet; the user cancels while the download waits.
+    serveOfficial({ stallAfter: { '/pets/images.tar.gz': N }, onStall: () => setTimeout(() => ac.abort(new Error('user cancelled')), 100) });
+    const dest = join(freshDir(), 'pets');
+    const opts = { dest, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() };
+    await expect(downloadDataset({ ...opts, signal: ac.signal })).rejects.toThrow('user cancelled');
+    const kept = statSync(join(dest, '.download', 'images.tar.gz.part')).size;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(N);
+    expect(existsSync(join(dest, '.download', 'lock'))).toBe(false);
+    const r = await downloadDataset(opts);
+    expect(requests.filter((q) => q.path === '/pets/images.tar.gz').at(-1)!.range).toBe(`bytes=${kept}-`);
     expect(r.images).toBe(16);
   });
 
