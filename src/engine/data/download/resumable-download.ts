@@ -76,13 +76,11 @@ export async function downloadResumable(opts: ResumableOptions): Promise<Downloa
     const info: AttemptInfo = { status: 0, offset: sizeOf(part), received: 0 };
     attempts.push(info);
     try {
-      const done = await attemptOnce(opts, part, metaPath, meta, info);
-      meta = done.meta;
-      if (done.complete) {
-        renameSync(part, opts.file);
-        rmSync(metaPath, { force: true });
-        return { file: opts.file, bytes: sizeOf(opts.file), total: meta?.total ?? null, attempts };
-      }
+      // attemptOnce returns only when the part is whole; every shortfall throws.
+      meta = await attemptOnce(opts, part, metaPath, meta, info);
+      renameSync(part, opts.file);
+      rmSync(metaPath, { force: true });
+      return { file: opts.file, bytes: sizeOf(opts.file), total: meta?.total ?? null, attempts };
     } catch (err) {
       info.error = (err as Error).message;
       if (opts.signal?.aborted) throw opts.signal.reason;
@@ -104,7 +102,7 @@ async function attemptOnce(
   metaPath: string,
   meta: PartMeta | null,
   info: AttemptInfo,
-): Promise<{ complete: boolean; meta: PartMeta | null }> {
+): Promise<PartMeta | null> {
   const have = info.offset;
   const headers: Record<string, string> = { 'accept-encoding': 'identity', 'user-agent': 'pet-segmentation-studio' };
   if (have > 0) {
@@ -121,7 +119,7 @@ async function attemptOnce(
   if (status === 416) {
     res.resume();
     // Asked for bytes past the end: the part is already whole when its size is the file's size.
-    if (have > 0 && range?.total === have) return { complete: true, meta };
+    if (have > 0 && range?.total === have) return meta;
     rmSync(part, { force: true });
     throw new TransferError(`HTTP 416 for bytes=${have}- (server size ${range?.total ?? 'unknown'}); restarting from 0`, true);
   }
@@ -163,7 +161,7 @@ async function attemptOnce(
     rmSync(part, { force: true });
     throw new TransferError(`received ${size} bytes but the server announced ${total}; restarting`, true);
   }
-  return { complete: true, meta: next };
+  return next;
 }
 
 /** Past this much unwritten data the response is paused (the disk is slower than the network). */
