@@ -3,6 +3,7 @@
 import { app, BrowserWindow, dialog } from 'electron';
 import { join } from 'node:path';
 import { createStudioServices, type StudioServices } from '../services/studio-services';
+import { resolveDbPath, userDataFolder } from '../services/studio-db-path';
 import { registerIpc } from './ipc/index';
 import { electronSqliteBinding } from './native-sqlite';
 import { installSessionSecurity } from './security';
@@ -15,8 +16,12 @@ let mainWindow: BrowserWindow | undefined;
 let services: StudioServices | undefined;
 let unregister: (() => void) | undefined;
 
+// The app keeps its data where the CLI and the HTTP host look by default (the per-user data
+// folder), so all three share one database and one set of runs.
+app.setPath('userData', userDataFolder());
+
 function dbPath(): string {
-  return process.env.SEG_STUDIO_DB ?? join(app.getPath('userData'), 'studio.db');
+  return resolveDbPath();
 }
 
 async function start(): Promise<void> {
