@@ -24,6 +24,7 @@ export const modelSummaryCommand: Command = {
     if (!(MODELS as readonly string[]).includes(model)) throw new UsageError(`--model must be one of ${MODELS.join(', ')}`);
     // Counting parameters needs no fast backend; the pure-JS one avoids backend start-up.
     await tf.setBackend('cpu');
+    out.info('backend: cpu (building the graph only; no computation)');
     const m = buildModel({ model: model as (typeof MODELS)[number], base: num(f, 'base'), size: num(f, 'size'), seed: 0 });
     const counts = countParams(m);
     const result = { model, base: num(f, 'base'), size: num(f, 'size'), layers: m.layers.length, ...counts };
