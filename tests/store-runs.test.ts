@@ -121,7 +121,7 @@ describe('runs repository', () => {
     expect(store.runs.status(id)).toBe('interrupted');
   });
 
-  it('recoverInterrupted marks runs whose worker is dead as interrupted and leaves live ones', async () => {
+  it('recoverInterrupted marks runs whose worker or owner is dead as interrupted and leaves live ones', async () => {
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     const deadPid = child.pid!;
     const exited = new Promise((r) => child.once('exit', r));
@@ -132,7 +132,9 @@ describe('runs repository', () => {
     const live = store.runs.create({ data: '/d' });
     const dead = store.runs.create({ data: '/d' });
     const noPid = store.runs.create({ data: '/d' });
-    const queued = store.runs.create({ data: '/d' });
+    const queued = store.runs.create({ data: '/d' }, { ownerPid: process.pid });
+    const orphanQueued = store.runs.create({ data: '/d' }, { ownerPid: deadPid });
+    const unownedQueued = store.runs.create({ data: '/d' });
     const done = store.runs.create({ data: '/d' });
     store.runs.markRunning(live, { backend: 'cpu', device: 'cpu', pid: process.pid });
     store.runs.markRunning(dead, { backend: 'cpu', device: 'cpu', pid: deadPid });
@@ -141,9 +143,14 @@ describe('runs repository', () => {
     store.runs.markRunning(done, { backend: 'cpu', device: 'cpu', pid: deadPid });
     store.runs.finish(done, { testDice: null });
 
-    expect(store.runs.recoverInterrupted().sort()).toEqual([dead, noPid].sort());
+    expect(store.runs.recoverInterrupted()).toEqual([dead, noPid, orphanQueued, unownedQueued].sort((x, y) => x - y));
     expect(store.runs.status(live)).toBe('running');
     expect(store.runs.status(queued)).toBe('queued');
+    expect(store.runs.get(queued)!.workerPid).toBe(process.pid);
+    expect(store.runs.get(orphanQueued)!.error).toMatch(new RegExp(`before this queued run started.*pid ${deadPid}`));
+    // An interrupted queued run can be resumed by whoever owns it now.
+    store.runs.requeue(orphanQueued, undefined, { ownerPid: process.pid });
+    expect(store.runs.get(orphanQueued)).toMatchObject({ status: 'queued', workerPid: process.pid, error: null });
     expect(store.runs.status(done)).toBe('completed');
     const d = store.runs.get(dead)!;
     expect(d).toMatchObject({ status: 'interrupted', epochsDone: 1, bestValidDice: 0.3 });

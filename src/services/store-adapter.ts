@@ -43,7 +43,9 @@ export function adaptStore(s: Store): StudioStore {
   return {
     runs: {
       create({ name, config, runDirFor }) {
-        const id = s.runs.create(config, { name, outputDir: runDirFor });
+        // This process owns the queued run: if it dies before starting it, the next start-up's
+        // recoverInterrupted sees the dead pid and marks the run interrupted (resumable).
+        const id = s.runs.create(config, { name, outputDir: runDirFor, ownerPid: process.pid });
         return runRecord(s.runs.get(id)!);
       },
       // The owner recorded is this process (the app, the server or the CLI that supervises the
@@ -55,7 +57,7 @@ export function adaptStore(s: Store): StudioStore {
       cancel: (id) => s.runs.cancel(id),
       markInterrupted: (id, reason) => s.runs.markInterrupted(id, reason),
       recoverInterrupted: () => s.runs.recoverInterrupted(),
-      requeue: (id, config) => s.runs.requeue(id, config),
+      requeue: (id, config) => s.runs.requeue(id, config, { ownerPid: process.pid }),
       list: (limit) => s.runs.list({ limit }).map(runRecord),
       get: (id) => {
         const r = s.runs.get(id);

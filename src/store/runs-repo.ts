@@ -27,6 +27,7 @@ export interface RunRecord {
   checkpointPath: string | null;
   outputDir: string | null;
   error: string | null;
+  /** The process responsible for the run while it is queued or running (null once it ended). */
   workerPid: number | null;
 }
 
@@ -40,6 +41,12 @@ export interface CreateRunOptions {
   outputDir?: string | ((id: number) => string);
   /** Defaults to the registered dataset whose root equals `config.data`, if any. */
   datasetId?: number | null;
+  /**
+   * The process that will start this queued run (kept in `worker_pid` until markRunning sets the
+   * worker's). Without it, a queued run whose process died would stay `queued` forever: the
+   * queue lives in memory, and nothing else may start or cancel a run it does not own.
+   */
+  ownerPid?: number | null;
 }
 
 export interface BestSoFar {
@@ -123,18 +130,20 @@ export class RunsRepo {
     this.metrics = new MetricsRepo(db);
     this.stmts = {
       insert: db.prepare(`
-        INSERT INTO runs (name, config_json, status, dataset_id, created_at)
+        INSERT INTO runs (name, config_json, status, dataset_id, created_at, worker_pid)
         VALUES (@name, @config, 'queued',
                 CASE WHEN @datasetGiven THEN @datasetId ELSE (SELECT id FROM datasets WHERE root = @data) END,
-                @now)`),
+                @now, @ownerPid)`),
       setOutputDir: db.prepare('UPDATE runs SET output_dir = ? WHERE id = ?'),
       get: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
       status: db.prepare<[number], { status: RunStatus }>('SELECT status FROM runs WHERE id = ?'),
       listAll: db.prepare<[number], RunRow>('SELECT * FROM runs ORDER BY id DESC LIMIT ?'),
       listByStatus: db.prepare<[string, number], RunRow>('SELECT * FROM runs WHERE status = ? ORDER BY id DESC LIMIT ?'),
-      running: db.prepare<[], { id: number; worker_pid: number | null }>("SELECT id, worker_pid FROM runs WHERE status = 'running'"),
+      unfinished: db.prepare<[], { id: number; status: RunStatus; worker_pid: number | null }>(
+        "SELECT id, status, worker_pid FROM runs WHERE status IN ('queued', 'running') ORDER BY id",
+      ),
       markRunning: db.prepare(`
-        UPDATE runs SET status = 'running', backend = @backend, device = @device, worker_pid = @pid,
+        UPDATE runs SET status = 'running', backend = @backend, device = @device, worker_pid = coalesce(@pid, worker_pid),
                         started_at = coalesce(started_at, @now), ended_at = NULL, error = NULL
         WHERE id = @id AND status = 'queued'`),
       epoch: db.prepare(`
@@ -151,7 +160,7 @@ export class RunsRepo {
         WHERE id = @id AND status IN ('queued', 'running')`),
       requeue: db.prepare(`
         UPDATE runs SET status = 'queued', config_json = coalesce(@config, config_json), error = NULL, ended_at = NULL,
-                        worker_pid = NULL, test_dice = NULL
+                        worker_pid = @ownerPid, test_dice = NULL
         WHERE id = @id AND status IN ('completed', 'failed', 'cancelled', 'interrupted')`),
     };
   }
@@ -167,6 +176,7 @@ export class RunsRepo {
         datasetId: opts.datasetId ?? null,
         data: parsed.data,
         now: nowIso(),
+        ownerPid: opts.ownerPid ?? null,
       });
       const id = Number(info.lastInsertRowid);
       if (opts.outputDir !== undefined) {
@@ -222,26 +232,33 @@ export class RunsRepo {
     this.end(id, 'interrupted', reason ?? null, 'interrupt');
   }
 
-  /** Back to `queued` for a resume, optionally with a new (validated) config, e.g. more epochs. */
-  requeue(id: number, config?: unknown): void {
+  /**
+   * Back to `queued` for a resume, optionally with a new (validated) config, e.g. more epochs.
+   * `ownerPid` is the process that will start it again (see CreateRunOptions.ownerPid).
+   */
+  requeue(id: number, config?: unknown, opts: { ownerPid?: number | null } = {}): void {
     const json = config === undefined ? null : JSON.stringify(parseRunConfig(config));
-    const r = this.stmts.requeue.run({ id, config: json });
+    const r = this.stmts.requeue.run({ id, config: json, ownerPid: opts.ownerPid ?? null });
     if (r.changes === 0) this.refuse(id, 'requeue', 'completed, failed, cancelled or interrupted');
   }
 
   /**
-   * Start-up recovery: `running` runs whose worker process is gone become `interrupted` (their
-   * committed epochs stay). Runs whose worker is alive are left alone — another studio process
-   * may own them. Returns the ids changed. A recycled pid can make a dead run look alive; it is
-   * then recovered at a later start.
+   * Start-up recovery: `running` runs whose worker process is gone, and `queued` runs whose
+   * owning process is gone (its in-memory queue died with it), become `interrupted`; committed
+   * epochs stay and resume can continue them. Runs whose process is alive are left alone —
+   * another studio process (the app, a CLI `train`) may own them. A run with no pid recorded has
+   * no owner that could still start or finish it. Returns the ids changed. A recycled pid can
+   * make a dead run look alive; it is then recovered at a later start.
    */
   recoverInterrupted(isAlive: (pid: number) => boolean = isPidAlive): number[] {
     return this.db.transaction(() => {
       const changed: number[] = [];
-      for (const row of this.stmts.running.all()) {
+      for (const row of this.stmts.unfinished.all()) {
         if (row.worker_pid !== null && isAlive(row.worker_pid)) continue;
-        const who = row.worker_pid === null ? 'no worker was recorded' : `its worker (pid ${row.worker_pid}) is gone`;
-        this.stmts.end.run({ id: row.id, status: 'interrupted', error: `Interrupted: the studio restarted and ${who}.`, now: nowIso() });
+        const role = row.status === 'running' ? 'worker' : 'owner';
+        const who = row.worker_pid === null ? `no ${role} was recorded` : `its ${role} (pid ${row.worker_pid}) is gone`;
+        const when = row.status === 'running' ? 'the studio restarted' : 'the studio restarted before this queued run started';
+        this.stmts.end.run({ id: row.id, status: 'interrupted', error: `Interrupted: ${when} and ${who}.`, now: nowIso() });
         changed.push(row.id);
       }
       return changed;
