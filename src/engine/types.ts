@@ -59,3 +59,17 @@ export interface BinaryMask {
 }
 
 export type ModelName = 'unet' | 'resnet34_unet';
+
+/** One finished epoch's numbers: what the trainer reports, the store keeps and the UI plots. */
+export interface EpochMetrics {
+  epoch: number;
+  trainDice: number;
+  trainBce: number;
+  trainDiceLoss: number;
+  validDice: number;
+  validBce: number;
+  validDiceLoss: number;
+  learningRate: number;
+  seconds: number;
+  imagesPerSecond: number;
+}

@@ -1,20 +1,10 @@
 // Per-epoch training metrics. Rows are upserted on (run, epoch): a resumed run re-trains the
 // epoch whose checkpoint was not yet written, and its new numbers replace the old ones.
 import type { Database } from './db-types';
+import type { EpochMetrics } from '../engine/types';
 
-/** Same shape as the engine's EpochMetrics, declared here so the store does not import the engine. */
-export interface EpochMetricsRecord {
-  epoch: number;
-  trainDice: number;
-  trainBce: number;
-  trainDiceLoss: number;
-  validDice: number;
-  validBce: number;
-  validDiceLoss: number;
-  learningRate: number;
-  seconds: number;
-  imagesPerSecond: number;
-}
+/** The engine's per-epoch numbers, stored one row per (run, epoch). */
+export type EpochMetricsRecord = EpochMetrics;
 
 interface MetricsRow {
   epoch: number;

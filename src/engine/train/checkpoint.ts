@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { RunConfig } from '../../shared/run-config';
+import type { EpochMetrics } from '../types';
 
 /** A tensor with the name it is saved under (tfjs's own NamedTensor type is not exported). */
 export interface NamedTensor {
@@ -16,18 +17,7 @@ export interface NamedTensor {
   tensor: tf.Tensor;
 }
 
-export interface EpochMetrics {
-  epoch: number;
-  trainDice: number;
-  trainBce: number;
-  trainDiceLoss: number;
-  validDice: number;
-  validBce: number;
-  validDiceLoss: number;
-  learningRate: number;
-  seconds: number;
-  imagesPerSecond: number;
-}
+export type { EpochMetrics } from '../types';
 
 export interface CheckpointMeta {
   format: 'seg-studio-checkpoint';

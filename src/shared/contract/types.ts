@@ -1,6 +1,7 @@
 // The shapes results take. Plain data only (strings, numbers, arrays, Uint8Array), so they
 // survive structured clone (IPC) and the wire codec (HTTP) unchanged.
 import type { RunConfig, RunConfigInput } from '../run-config';
+import type { EpochMetrics } from '../../engine/types';
 
 export type SplitName = 'train' | 'valid' | 'test';
 export type Species = 'cat' | 'dog';
@@ -102,18 +103,8 @@ export interface RunSummary {
   runDir: string;
 }
 
-export interface EpochMetricsRow {
-  epoch: number;
-  trainDice: number;
-  trainBce: number;
-  trainDiceLoss: number;
-  validDice: number;
-  validBce: number;
-  validDiceLoss: number;
-  learningRate: number;
-  seconds: number;
-  imagesPerSecond: number;
-}
+/** A plain-data type shared with the engine (no engine code reaches the renderer). */
+export type EpochMetricsRow = EpochMetrics;
 
 export interface RunDetail extends RunSummary {
   config: RunConfig;
