@@ -1,7 +1,8 @@
 // Typed messages between a parent (Electron main, the HTTP host, the CLI) and the training
 // worker. The same shapes travel over Electron's utilityProcess port and over Node's fork IPC.
 import type { RunConfig } from '../shared/run-config';
-import type { EpochMetrics } from '../engine/train/checkpoint';
+import type { EpochMetrics } from '../engine/types';
+import type { TrainEvent } from '../engine/train/train-events';
 
 export type ToWorker =
   | {
@@ -21,31 +22,12 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready'; pid: number }
-  | {
-      type: 'started';
-      backend: string;
-      device: string;
-      detail: string;
-      trainImages: number;
-      validImages: number;
-      testImages: number;
-      epochs: number;
-      startEpoch: number;
-    }
-  | {
-      type: 'progress';
-      phase: 'train' | 'valid' | 'test';
-      epoch: number;
-      epochs: number;
-      batch: number;
-      batches: number;
-      imagesPerSecond: number;
-      etaSeconds: number;
-      loss?: number;
-    }
+  // The engine's own events travel as they are (one definition: engine/train/train-events.ts).
+  | Omit<Extract<TrainEvent, { type: 'started' }>, 'trainableParams'>
+  | Extract<TrainEvent, { type: 'progress' }>
+  | Extract<TrainEvent, { type: 'preview' }>
   /** Sent after the epoch's metrics are committed to SQLite. */
   | { type: 'epoch'; metrics: EpochMetrics; bestValidDice: number; bestEpoch: number; improved: boolean }
-  | { type: 'preview'; epoch: number; size: number; samples: Array<{ id: string; dice: number; mask: Uint8Array }> }
   | {
       type: 'finished';
       cancelled: boolean;
