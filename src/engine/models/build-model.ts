@@ -16,6 +16,7 @@ export interface BuildModelOptions {
 
 export function buildModel(opts: BuildModelOptions): tf.LayersModel {
   const args = { base: opts.base ?? 64, size: opts.size ?? 256, seed: opts.seed ?? 0 };
+  if (!Number.isInteger(args.base) || args.base < 1) throw new Error(`base width must be a positive integer (got ${args.base})`);
   switch (opts.model) {
     case 'unet':
       return buildUNet(args);
@@ -26,6 +27,7 @@ export function buildModel(opts: BuildModelOptions): tf.LayersModel {
   }
 }
 
+/** Trainable = kernels, biases, BatchNorm γ/β; total adds the BatchNorm moving mean/variance. */
 export function countParams(model: tf.LayersModel): { trainableParams: number; totalParams: number } {
   const size = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
   const trainableParams = size(model.trainableWeights);

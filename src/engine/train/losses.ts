@@ -1,16 +1,21 @@
-// The reference loss (BCE + Dice) and metric (Dice at threshold 0.5), on probabilities.
+// The reference training loss, BCE + soft Dice, on probabilities (the models end in a sigmoid),
+// as `bce_dice` in shared/reference/torch_unet_bench.py.
 import * as tf from '@tensorflow/tfjs';
+import { sumPerImage } from './metrics';
 
-/** Probabilities are clipped before the log so a confident wrong pixel gives a large but finite
- * loss (PyTorch clamps log at −100 instead; both only differ for p within 1e-7 of 0 or 1). */
+// The metric lived here first; re-exported so existing importers keep working.
+export { DatasetDice, diceScore, diceScorePerImage } from './metrics';
+
+/**
+ * Probabilities are clipped to [1e-7, 1 − 1e-7] before the log (Keras' convention), so a
+ * confidently wrong pixel costs at most −log(1e-7) ≈ 16.1. PyTorch's binary_cross_entropy
+ * instead clamps each log at −100; the two agree for every p in [1e-7, 1 − 1e-7] and differ only
+ * for saturated pixels. Clamping the log is not usable here: a sigmoid that underflows to exactly
+ * 0 gives log'(0) = ∞ and 0·∞ = NaN in the gradient, which the clip avoids.
+ */
 export const BCE_CLIP = 1e-7;
-/** Smoothing of the soft Dice ratio, as in the reference (keeps empty masks finite). */
+/** Smoothing of the soft Dice ratio, as in the reference (keeps empty masks finite: 1 − ε/ε = 0). */
 export const DICE_EPS = 1e-6;
-
-function sumPerImage(t: tf.Tensor): tf.Tensor1D {
-  const axes = t.shape.map((_, i) => i).slice(1);
-  return tf.sum(t, axes) as tf.Tensor1D;
-}
 
 /** Mean binary cross-entropy over every pixel of the batch. */
 export function bceLoss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
@@ -31,39 +36,22 @@ export function diceLoss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
   });
 }
 
-export function bceDiceLoss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.add(bceLoss(yTrue, yPred), diceLoss(yTrue, yPred)) as tf.Scalar);
+/** The two terms and their sum, computed once, for logging alongside the optimised value. */
+export interface BceDiceParts {
+  loss: tf.Scalar;
+  bce: tf.Scalar;
+  diceLoss: tf.Scalar;
 }
 
-/** Per-image Dice of the thresholded prediction; an image where both masks are empty scores 1. */
-export function diceScorePerImage(yTrue: tf.Tensor, yPred: tf.Tensor, threshold = 0.5): tf.Tensor1D {
+export function bceDiceLossParts(yTrue: tf.Tensor, yPred: tf.Tensor): BceDiceParts {
   return tf.tidy(() => {
-    const hard = tf.cast(tf.greater(yPred, threshold), 'float32');
-    const inter = sumPerImage(tf.mul(yTrue, hard));
-    const den = tf.add(sumPerImage(yTrue), sumPerImage(hard));
-    const safeDen = tf.maximum(den, 1);
-    return tf.where(tf.equal(den, 0), tf.onesLike(den), tf.div(tf.mul(inter, 2), safeDen)) as tf.Tensor1D;
+    const bce = bceLoss(yTrue, yPred);
+    const dice = diceLoss(yTrue, yPred);
+    return { loss: tf.add(bce, dice) as tf.Scalar, bce, diceLoss: dice };
   });
 }
 
-/** Mean over images of the per-image Dice at `threshold`. */
-export function diceScore(yTrue: tf.Tensor, yPred: tf.Tensor, threshold = 0.5): tf.Scalar {
-  return tf.tidy(() => tf.mean(diceScorePerImage(yTrue, yPred, threshold)) as tf.Scalar);
-}
-
-/** Dataset-level Dice: pools every pixel of every image before taking the ratio. */
-export class DatasetDice {
-  private inter = 0;
-  private den = 0;
-  add(yTrue: ArrayLike<number>, hardPred: ArrayLike<number>): void {
-    for (let i = 0; i < yTrue.length; i++) {
-      const t = yTrue[i]! > 0.5 ? 1 : 0;
-      const p = hardPred[i]! > 0.5 ? 1 : 0;
-      this.inter += t * p;
-      this.den += t + p;
-    }
-  }
-  value(): number {
-    return this.den === 0 ? 1 : (2 * this.inter) / this.den;
-  }
+/** BCE + soft Dice: the scalar the optimiser minimises. */
+export function bceDiceLoss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.add(bceLoss(yTrue, yPred), diceLoss(yTrue, yPred)) as tf.Scalar);
 }
