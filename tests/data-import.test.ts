@@ -1,6 +1,8 @@
 // Import of the real oxford-mini fixture: layout, counts, official split, list.txt metadata,
 // and the seeded train/valid split (stable for a seed, different across seeds).
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importDataset } from '../src/engine/data/import-dataset';
 import { fractionCount, seededOrder, splitAll } from '../src/engine/data/split';
@@ -47,6 +49,59 @@ describe('importDataset: Oxford layout (oxford-mini)', () => {
     const r = await importDataset(ROOT, { seed: 3, valFraction: 0.3 });
     expect(r.counts.test).toBe(6);
     expect(r.samples.filter((s) => s.split === 'valid').every((s) => s.id !== 'Abyssinian_56')).toBe(true);
+  });
+});
+
+describe('importDataset: Oxford layout without complete split files', () => {
+  let tmp = '';
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'oxford-split-'));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** A copy of oxford-mini whose annotations are edited by `edit`. */
+  function copyWith(name: string, edit: (ann: string) => void): string {
+    const dir = join(tmp, name);
+    cpSync(ROOT, dir, { recursive: true });
+    edit(join(dir, 'annotations'));
+    return dir;
+  }
+
+  it('no trainval.txt/test.txt: a seeded split of everything, list.txt metadata kept', async () => {
+    const dir = copyWith('no-split-files', (ann) => {
+      rmSync(join(ann, 'trainval.txt'));
+      rmSync(join(ann, 'test.txt'));
+    });
+    const r = await importDataset(dir, { seed: 11 });
+    expect(r.skipped).toEqual([]);
+    // 16 labeled: 10% test → 2, 10% valid → 2.
+    expect(r.counts).toEqual({ train: 12, valid: 2, test: 2, unlabeled: 0 });
+    expect(r.samples.find((s) => s.id === 'american_bulldog_76')).toMatchObject({ classId: 2, species: 'dog' });
+    const splits = async (seed: number) => (await importDataset(dir, { seed })).samples.map((s) => `${s.id}:${s.split}`).join();
+    expect(await splits(11)).toBe(r.samples.map((s) => `${s.id}:${s.split}`).join());
+    const others = new Set(await Promise.all([1, 2, 3, 4].map(splits)));
+    expect(others.size).toBeGreaterThan(1);
+  });
+
+  it('images in neither split file get a seeded train/valid/test split of their own', async () => {
+    const unlisted = ['Abyssinian_192', 'Abyssinian_193', 'american_bulldog_193', 'american_bulldog_199'];
+    const dir = copyWith('unlisted', (ann) => {
+      const path = join(ann, 'trainval.txt');
+      const kept = readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => !unlisted.includes(l.split(' ')[0]!));
+      writeFileSync(path, kept.join('\n'));
+    });
+    const r = await importDataset(dir);
+    // trainval 6 → 1 valid, 5 train; official test 6; the 4 unlisted → 1 test, 1 valid, 2 train.
+    expect(r.counts).toEqual({ train: 7, valid: 2, test: 7, unlabeled: 0 });
+    const byId = new Map(r.samples.map((s) => [s.id, s.split]));
+    const unlistedSplits = unlisted.map((id) => byId.get(id)).sort();
+    expect(unlistedSplits).toEqual(['test', 'train', 'train', 'valid']);
+    // The official test split is untouched.
+    for (const id of ['Abyssinian_56', 'Abyssinian_210', 'Abyssinian_224', 'american_bulldog_207', 'american_bulldog_76', 'american_bulldog_220']) {
+      expect(byId.get(id)).toBe('test');
+    }
   });
 });
 

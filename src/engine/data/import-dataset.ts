@@ -34,6 +34,10 @@ function assignSplits(scan: LayoutScan, labeled: Candidate[], opts: ImportOption
     seed,
   );
   for (const c of labeled) if (c.officialSplit === 'test') splits.set(c.id, 'test');
+  // Images listed in neither file: a seeded split of their own, with the same fractions as a
+  // dataset without split files (so they also reach test, not only train/valid).
+  const unlisted = labeled.filter((c) => !c.officialSplit).map((c) => c.id);
+  for (const [id, split] of splitAll(unlisted, valFraction, testFraction, seed)) splits.set(id, split);
   return splits;
 }
 

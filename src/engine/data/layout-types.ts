@@ -11,7 +11,7 @@ export interface Candidate {
   classId?: number;
   species?: 'cat' | 'dog';
   breed?: string;
-  /** From Oxford trainval.txt / test.txt; absent when the layout has no official split. */
+  /** From Oxford trainval.txt / test.txt; absent when the layout has no official split or the image is in neither file. */
   officialSplit?: 'trainval' | 'test';
 }
 
@@ -20,6 +20,6 @@ export interface LayoutScan {
   encoding: MaskEncoding;
   candidates: Candidate[];
   skipped: SkippedFile[];
-  /** True when official split files exist, so only trainval is split (into train/valid). */
+  /** True when official split files exist: trainval is split into train/valid, test kept, the rest split seeded. */
   hasOfficialSplit: boolean;
 }

@@ -78,8 +78,9 @@ export async function scanOxford(root: string): Promise<LayoutScan> {
       classId: meta?.classId,
       species,
       breed: breedFromStem(f.stem),
-      // Images in neither split file join trainval: they have labels and should be trained on.
-      officialSplit: hasOfficialSplit ? (test.has(f.stem) ? 'test' : 'trainval') : undefined,
+      // Images in neither split file (the full release has 41) get no official split; the
+      // importer gives them a seeded train/valid/test split of their own.
+      officialSplit: test.has(f.stem) ? 'test' : trainval.has(f.stem) ? 'trainval' : undefined,
     };
     candidates.push(candidate);
   }
