@@ -4,18 +4,30 @@ import { cpSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importDataset } from '../src/engine/data/import-dataset';
-import { clearSampleCache, sampleCacheStats, setSampleCacheLimit, DEFAULT_CACHE_BYTES } from '../src/engine/data/sample-cache';
+import {
+  clearSampleCache,
+  loadResizedSample,
+  sampleCacheStats,
+  setSampleCacheLimit,
+  DECODE_CONCURRENCY,
+  DEFAULT_CACHE_BYTES,
+} from '../src/engine/data/sample-cache';
 import { iterateBatches, type BatchOptions } from '../src/engine/train/batches';
 import type { Sample } from '../src/engine/types';
 
-const calls = vi.hoisted(() => ({ image: 0, mask: 0 }));
+const calls = vi.hoisted(() => ({ image: 0, mask: 0, active: 0, maxActive: 0 }));
 vi.mock('../src/engine/data/decode', async (importOriginal) => {
   const real = await importOriginal<typeof import('../src/engine/data/decode')>();
   return {
     ...real,
-    decodeImage: (p: string) => {
+    decodeImage: async (p: string) => {
       calls.image++;
-      return real.decodeImage(p);
+      calls.maxActive = Math.max(calls.maxActive, ++calls.active);
+      try {
+        return await real.decodeImage(p);
+      } finally {
+        calls.active--;
+      }
     },
     decodeMask: (p: string, e: 'trimap' | 'binary') => {
       calls.mask++;
@@ -70,6 +82,28 @@ describe('batch loader prefetch and cache', () => {
     for await (const _ of iterateBatches(samples, opts(2))) void _;
     expect(calls.image - before.image).toBe(1);
     expect(calls.mask - before.mask).toBe(1);
+  });
+
+  it('decodes a sample requested twice at once only once', async () => {
+    clearSampleCache();
+    calls.image = 0;
+    const got = await Promise.all([1, 2, 3, 4].map(() => loadResizedSample(samples[0]!, 40)));
+    expect(calls.image).toBe(1);
+    expect(new Set(got).size).toBe(1);
+    expect(sampleCacheStats().entries).toBe(1);
+  });
+
+  it('bounds the decodes in flight, however many samples are asked for at once', async () => {
+    clearSampleCache();
+    calls.image = 0;
+    calls.maxActive = 0;
+    // A batch of 16 with 3 more prefetched asks for every fixture sample at once.
+    expect(DECODE_CONCURRENCY).toBeLessThan(samples.length);
+    const loaded = await Promise.all(samples.map((s) => loadResizedSample(s, 40)));
+    expect(loaded).toHaveLength(16);
+    expect(calls.image).toBe(16);
+    expect(calls.maxActive).toBeGreaterThan(1);
+    expect(calls.maxActive).toBeLessThanOrEqual(DECODE_CONCURRENCY);
   });
 
   it('stays within its byte bound', async () => {

@@ -23,3 +23,27 @@ export async function mapPool<T, R>(
   await Promise.all(workers);
   return results;
 }
+
+/**
+ * A limiter for calls that arrive one by one (not as a list): at most `limit` tasks run at once,
+ * the rest wait in call order. The batch loader asks for whole batches ahead of time; without a
+ * bound, batch 64 × 3 prefetched batches would hold ~200 full-size decoded photos at once.
+ */
+export function createLimiter(limit: number): <R>(task: () => Promise<R>) => Promise<R> {
+  const max = Math.max(1, Math.floor(limit));
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    running--;
+    waiting.shift()?.();
+  };
+  return async <R>(task: () => Promise<R>): Promise<R> => {
+    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  };
+}

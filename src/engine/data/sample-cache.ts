@@ -8,6 +8,7 @@ import type { BinaryMask, RgbImage, Sample } from '../types';
 import { resizeSample } from '../augment/pipeline';
 import { decodeImage, decodeMask } from './decode';
 import { DataFileError } from './data-file-error';
+import { createLimiter } from './pool';
 
 export interface ResizedSample {
   image: RgbImage;
@@ -23,7 +24,16 @@ interface Entry {
 /** Default bound: an eighth of the machine's memory, at most 2 GiB (7,390 samples at 256² need ~1.9 GiB). */
 export const DEFAULT_CACHE_BYTES = Math.min(2 * 1024 ** 3, Math.floor(totalmem() / 8));
 
+/**
+ * Decodes at once: twice libuv's threadpool (where sharp decodes), enough to keep it busy while
+ * bounding the full-size photos held in memory, whatever the batch size and prefetch depth.
+ */
+export const DECODE_CONCURRENCY = 2 * Math.max(1, Number(process.env.UV_THREADPOOL_SIZE) || 4);
+const limitDecode = createLimiter(DECODE_CONCURRENCY);
+
 const entries = new Map<string, Entry>();
+/** Decodes under way, by cache key and file stamp: a second request (the preview while training) waits on the first. */
+const inFlight = new Map<string, Promise<ResizedSample>>();
 let usedBytes = 0;
 let limitBytes = DEFAULT_CACHE_BYTES;
 
@@ -86,7 +96,17 @@ export async function loadResizedSample(sample: Sample, size: number, withMask =
     entries.delete(key);
     usedBytes -= hit.bytes;
   }
-  const value = await decodeResized(sample, size, withMask);
+  const flightKey = `${key}@${stamp}`;
+  let pending = inFlight.get(flightKey);
+  if (!pending) {
+    pending = limitDecode(() => decodeResized(sample, size, withMask));
+    inFlight.set(flightKey, pending);
+    const forget = () => inFlight.delete(flightKey);
+    pending.then(forget, forget);
+  }
+  const value = await pending;
+  // Several waiters on one decode: the first stores it, the others find it stored.
+  if (entries.get(key)?.value === value) return value;
   const bytes = value.image.data.byteLength + (value.mask?.data.byteLength ?? 0) + 200;
   if (limitBytes > 0 && bytes <= limitBytes) {
     const again = entries.get(key);
