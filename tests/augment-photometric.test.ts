@@ -62,6 +62,11 @@ describe('formulas', () => {
     // Rounding adds 1/12 to the variance.
     expect(sq / n).toBeGreaterThan(48);
     expect(sq / n).toBeLessThan(52.5);
+    // Each draw yields two normals (neighbouring channels): they must be independent, not copies
+    // or mirror images of each other. 24,576 pairs: a correlation's spread is about 0.0064.
+    let cross = 0;
+    for (let i = 0; i + 1 < n; i += 2) cross += (out.data[i]! - 128) * (out.data[i + 1]! - 128);
+    expect(Math.abs(cross / (n / 2) / (sq / n))).toBeLessThan(0.03);
   });
 
   it('Gaussian blur keeps flat images flat, spreads an impulse by the OpenCV kernel, and sums to 1', () => {
