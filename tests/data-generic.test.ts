@@ -1,6 +1,8 @@
 // The generic images/ + masks/ layout: 0/255 and 0/1 masks, an unlabeled photo, seeded splits
 // of everything (no official split files).
 import { describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importDataset } from '../src/engine/data/import-dataset';
 import { decodeMask } from '../src/engine/data/decode';
@@ -28,6 +30,19 @@ describe('importDataset: generic layout', () => {
     expect(await splitOf(3)).toBe(await splitOf(3));
     const variants = new Set(await Promise.all([1, 2, 3, 4, 5, 6].map(splitOf)));
     expect(variants.size).toBeGreaterThan(1);
+  });
+
+  it('reports a mask without a photo instead of dropping it silently', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'generic-orphan-'));
+    try {
+      cpSync(ROOT, dir, { recursive: true });
+      cpSync(join(dir, 'masks/Abyssinian_224.png'), join(dir, 'masks/renamed_cat.png'));
+      const r = await importDataset(dir);
+      expect(r.samples).toHaveLength(5);
+      expect(r.skipped).toEqual([{ file: join(dir, 'masks/renamed_cat.png'), reason: 'mask without a photo (no images/renamed_cat.* file)' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('0/1 and 0/255 masks decode to the same kind of 0/1 mask', async () => {

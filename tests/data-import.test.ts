@@ -83,6 +83,19 @@ describe('importDataset: Oxford layout without complete split files', () => {
     expect(others.size).toBeGreaterThan(1);
   });
 
+  it('reports trimaps without a photo and stray files among the trimaps', async () => {
+    const dir = copyWith('orphans', (ann) => {
+      cpSync(join(ann, 'trimaps/Abyssinian_11.png'), join(ann, 'trimaps/Abyssinian_999.png'));
+      writeFileSync(join(ann, 'trimaps/notes.txt'), 'not a trimap');
+    });
+    const r = await importDataset(dir);
+    expect(r.samples).toHaveLength(16);
+    expect(r.skipped).toEqual([
+      { file: join(dir, 'annotations/trimaps/Abyssinian_999.png'), reason: 'trimap without a photo (no images/Abyssinian_999.* file)' },
+      { file: join(dir, 'annotations/trimaps/notes.txt'), reason: 'not a trimap (trimaps are NAME.png)' },
+    ]);
+  });
+
   it('images in neither split file get a seeded train/valid/test split of their own', async () => {
     const unlisted = ['Abyssinian_192', 'Abyssinian_193', 'american_bulldog_193', 'american_bulldog_199'];
     const dir = copyWith('unlisted', (ann) => {

@@ -32,5 +32,9 @@ export async function scanGeneric(root: string): Promise<LayoutScan> {
     seen.add(f.stem);
     candidates.push({ id: f.stem, imagePath: f.path, maskPath: masks.get(f.stem) });
   }
+  // A mask no photo claims is reported rather than dropped silently (a renamed or missing photo).
+  for (const [stem, path] of masks) {
+    if (!seen.has(stem)) skipped.push({ file: path, reason: `mask without a photo (no images/${stem}.* file)` });
+  }
   return { layout: 'generic', encoding: 'binary', candidates, skipped, hasOfficialSplit: false };
 }

@@ -84,5 +84,11 @@ export async function scanOxford(root: string): Promise<LayoutScan> {
     };
     candidates.push(candidate);
   }
+  // A trimap no photo claims is reported rather than dropped silently: usually a renamed or
+  // missing photo the user will want to know about.
+  for (const [name, path] of trimaps) {
+    if (!name.endsWith('.png')) skipped.push({ file: path, reason: 'not a trimap (trimaps are NAME.png)' });
+    else if (!seen.has(name.slice(0, -4))) skipped.push({ file: path, reason: `trimap without a photo (no images/${name.slice(0, -4)}.* file)` });
+  }
   return { layout: 'oxford', encoding: 'trimap', candidates, skipped, hasOfficialSplit };
 }
