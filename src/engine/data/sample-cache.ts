@@ -2,6 +2,9 @@
 // epoch decodes JPEGs (a 256² photo plus mask is 256 KiB; decoding its source is ~10–30 ms).
 // Bounded by bytes, least recently used out first. Entries remember the files' modification
 // times, so a mask edited in the studio is re-read rather than served stale.
+// Cached at the training size itself, not at a fixed 256: the pipeline's first step is
+// Resize(size), so the entry is exactly that step's output; a 256 base resized again for a smaller
+// size would resample twice (softer than the reference's single resize) and hold 4× the bytes at 128².
 import { stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import type { BinaryMask, RgbImage, Sample } from '../types';
