@@ -1,6 +1,6 @@
 // The Electron app's lifecycle: one instance, a locked-down session, the services (store, run
 // queue with utility-process workers), IPC handlers, one window.
-import { app, BrowserWindow, dialog } from 'electron';
+import { app, BrowserWindow, dialog, type OpenDialogOptions } from 'electron';
 import { join } from 'node:path';
 import { createStudioServices, type StudioServices } from '../services/studio-services';
 import { resolveDbPath, userDataFolder } from '../services/studio-db-path';
@@ -41,6 +41,15 @@ async function start(): Promise<void> {
     nativeBinding: binding,
     workerNativeBinding: binding,
     launcher: utilityWorkerLauncher({ SEG_STUDIO_RESOURCES: process.env.SEG_STUDIO_RESOURCES! }),
+    // A new user sees pet photos at once; never again after they remove the sample.
+    openSampleOnFirstStart: process.env.SEG_STUDIO_NO_SAMPLE !== '1',
+    pickFolder: async ({ title, defaultPath }) => {
+      const options: OpenDialogOptions = { title: title ?? 'Choose a dataset folder', defaultPath, properties: ['openDirectory'] };
+      // Modal to the window the user works in, so the dialog cannot hide behind it.
+      const parent = BrowserWindow.getFocusedWindow() ?? mainWindow;
+      const r = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+      return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0]!;
+    },
   });
   unregister = registerIpc(services, devServerUrl);
   mainWindow = createMainWindow(devServerUrl);

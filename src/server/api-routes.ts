@@ -13,6 +13,9 @@ const STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   UNKNOWN_OPERATION: 404,
   CONFLICT: 409,
+  NOT_AVAILABLE: 501,
+  // No standard status for "stopped by the client's own request"; 409 is the closest.
+  CANCELLED: 409,
   INTERNAL: 500,
 };
 

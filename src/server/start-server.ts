@@ -24,6 +24,11 @@ export interface ServerOptions {
   /** Folders datasets may be opened from (default: the current folder). */
   importRoots?: string[];
   launcher?: WorkerLauncher;
+  /**
+   * Import the bundled sample dataset on the first start of an empty store (default: on, unless
+   * the environment sets SEG_STUDIO_NO_SAMPLE=1, which tests that need an empty studio use).
+   */
+  openSample?: boolean;
 }
 
 export interface RunningServer {
@@ -47,6 +52,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     dbPath: opts.dbPath,
     launcher: opts.launcher,
     importRoots: opts.importRoots ?? [process.cwd()],
+    openSampleOnFirstStart: opts.openSample ?? process.env.SEG_STUDIO_NO_SAMPLE !== '1',
   });
   const events = new EventsSocket(services.bus);
 

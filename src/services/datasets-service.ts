@@ -1,13 +1,15 @@
 // Datasets: import a folder and remember it, browse samples, thumbnails, read and edit masks.
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { DatasetExistsError, downloadDataset, existingDataset } from '../engine/data/download';
 import { importDataset } from '../engine/data/import-dataset';
-import { resolveDataPath } from '../engine/data/resolve-data-path';
-import type { Sample } from '../engine/types';
+import { resolveDataPath, sampleDatasetDir } from '../engine/data/resolve-data-path';
+import type { ImportReport, Sample } from '../engine/types';
 import type { RunConfig } from '../shared/run-config';
 import {
   StudioError,
+  type DatasetDownloadResult,
   type DatasetImportResult,
   type DatasetSummary,
   type MaskImage,
@@ -26,6 +28,8 @@ export interface DatasetsServiceDeps {
   bus: EventBus;
   guard: PathGuard;
   thumbnailsFolder: string;
+  /** The app's data folder: default download destination and home of the first-start flag. */
+  dataFolder: string;
   /**
    * Folders a dataset may be opened from (the HTTP host sets this; Electron leaves it unset,
    * since the folder comes from the user's own folder dialog).
@@ -38,7 +42,25 @@ function cacheName(id: string): string {
   return encodeURIComponent(id).replace(/\./g, '%2E');
 }
 
+/**
+ * Written in the data folder once the bundled sample has been opened on a first start (or found
+ * unnecessary because datasets already existed). A file rather than a table: no schema change,
+ * and `open(..., 'wx')` makes the claim atomic between the app and a server sharing the folder.
+ */
+export const SAMPLE_FLAG_FILE = 'sample-dataset-opened.json';
+
+/** Where datasets.download puts Oxford-IIIT Pet when no destination is given. */
+export function defaultDownloadDest(dataFolder: string): string {
+  return join(dataFolder, 'datasets', 'oxford-iiit-pet');
+}
+
+export type FirstStartOutcome = 'opened' | 'not-needed' | 'done-before';
+
 export class DatasetsService {
+  /** The first-start import of the sample, awaited by list() so the first answer includes it. */
+  private firstStart: Promise<unknown> | null = null;
+  private activeDownload: { dest: string; controller: AbortController } | null = null;
+
   constructor(private readonly deps: DatasetsServiceDeps) {}
 
   /** Roots of every remembered dataset (for the path guard). */
@@ -46,24 +68,78 @@ export class DatasetsService {
     return this.deps.store.datasets.list().map((d) => d.root);
   }
 
-  async open(input: { path: string; valFraction: number; seed: number }): Promise<DatasetImportResult> {
+  /** Starts the first-start sample import in the background (createStudioServices calls it). */
+  startFirstStart(): void {
+    this.firstStart ??= this.openSampleOnFirstStart().catch((err: Error) => {
+      // A missing resources folder must not break the app: the user can still open folders.
+      process.emitWarning(`could not open the sample dataset on first start: ${err.message}`);
+    });
+  }
+
+  /**
+   * Imports the bundled sample dataset when the store has none yet, exactly once per data folder:
+   * the flag file stays after the user removes the sample, so it is not forced on them again.
+   * The sample ships with the app, so it is opened regardless of the HTTP host's import roots.
+   */
+  async openSampleOnFirstStart(): Promise<FirstStartOutcome> {
+    const flag = join(this.deps.dataFolder, SAMPLE_FLAG_FILE);
+    let fd: number;
+    try {
+      fd = openSync(flag, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return 'done-before';
+      throw err;
+    }
+    const record = (fields: Record<string, unknown>) => {
+      writeSync(fd, JSON.stringify({ ...fields, at: new Date().toISOString() }) + '\n');
+      closeSync(fd);
+    };
+    try {
+      if (this.deps.store.datasets.list().length > 0) {
+        record({ outcome: 'not-needed' });
+        return 'not-needed';
+      }
+      const root = sampleDatasetDir();
+      const report = await this.importWithProgress(root, { valFraction: 0.1, seed: 42 });
+      if (report.samples.length === 0) throw new Error(`${root} holds no usable photo/mask pairs`);
+      const dataset = this.deps.store.datasets.saveImport(report);
+      record({ outcome: 'opened', datasetId: dataset.id, root });
+      return 'opened';
+    } catch (err) {
+      // Not opened: take the claim back so the next start tries again.
+      try {
+        closeSync(fd);
+      } catch {
+        /* already closed by record() */
+      }
+      rmSync(flag, { force: true });
+      throw err;
+    }
+  }
+
+  /** Resolves a folder a request names and checks the HTTP host may import from it. */
+  private importRoot(path: string): string {
     let root: string;
     try {
-      root = resolveDataPath(input.path);
+      root = resolveDataPath(path);
     } catch (err) {
       throw new StudioError('NOT_FOUND', (err as Error).message);
     }
     if (this.deps.importRoots) {
       const allowed = [...this.deps.importRoots, ...this.deps.guard.roots()];
       if (!allowed.some((r) => isInside(root, r))) {
-        throw new StudioError('PATH_REFUSED', `${input.path}: datasets can be opened only from ${allowed.join(', ')}`);
+        throw new StudioError('PATH_REFUSED', `${path}: datasets can be opened only from ${allowed.join(', ')}`);
       }
     }
     if (!statSync(root).isDirectory()) throw new StudioError('INVALID_ARGUMENT', `${root} is not a folder`);
+    return root;
+  }
+
+  private importWithProgress(root: string, opts: { valFraction: number; seed: number }): Promise<ImportReport> {
     let lastSent = 0;
-    const report = await importDataset(root, {
-      valFraction: input.valFraction,
-      seed: input.seed,
+    return importDataset(root, {
+      valFraction: opts.valFraction,
+      seed: opts.seed,
       onProgress: (done, total) => {
         // At most ~10 events a second: the UI draws a bar, not a log.
         const now = Date.now();
@@ -73,20 +149,135 @@ export class DatasetsService {
         }
       },
     });
+  }
+
+  async open(input: { path: string; valFraction: number; seed: number }): Promise<DatasetImportResult> {
+    const root = this.importRoot(input.path);
+    const report = await this.importWithProgress(root, input);
     const dataset = this.deps.store.datasets.saveImport(report);
     return { dataset, skipped: report.skipped.slice(0, 200) };
   }
 
-  list(): DatasetSummary[] {
-    return this.deps.store.datasets.list();
+  /**
+   * The dataset's folder moved: import the new folder and point the same dataset id at it, so its
+   * runs and predictions stay linked. The new folder must hold at least half of its samples (by
+   * name; Oxford names repeat across subsets, so one match proves nothing), so picking a wrong
+   * folder cannot silently replace a dataset with another one.
+   */
+  async relocate(input: { datasetId: number; newPath: string; valFraction: number; seed: number }): Promise<DatasetImportResult> {
+    const before = this.mustGet(input.datasetId);
+    const root = this.importRoot(input.newPath);
+    const report = await this.importWithProgress(root, input);
+    if (report.samples.length === 0) throw new StudioError('INVALID_ARGUMENT', `${root} holds no usable photos`);
+    const had = before.counts.train + before.counts.valid + before.counts.test + before.counts.unlabeled;
+    const known = report.samples.filter((s) => this.deps.store.datasets.sample(before.id, s.id)).length;
+    if (known * 2 < had) {
+      throw new StudioError(
+        'INVALID_ARGUMENT',
+        `${root} does not look like the moved ${before.name}: only ${known} of its ${had} photos are there (open it as a new dataset instead)`,
+      );
+    }
+    let dataset: DatasetSummary;
+    try {
+      dataset = this.deps.store.datasets.relocate(before.id, report);
+    } catch (err) {
+      if (/already remembered/.test((err as Error).message)) throw new StudioError('CONFLICT', (err as Error).message);
+      throw err;
+    }
+    // Thumbnails are cached by dataset id and sample name and kept while newer than the photo;
+    // a photo in the new place may be a different, older file, so the cache starts over.
+    rmSync(join(this.deps.thumbnailsFolder, String(before.id)), { recursive: true, force: true });
+    return { dataset, skipped: report.skipped.slice(0, 200) };
   }
 
+  /**
+   * Downloads Oxford-IIIT Pet with the engine's downloader, relaying its progress as
+   * dataset:download-progress, and remembers the imported dataset. One download at a time.
+   */
+  async download(input: { dest?: string; urls?: { images?: string; annotations?: string }; overwrite: boolean }): Promise<DatasetDownloadResult> {
+    if (this.activeDownload) throw new StudioError('CONFLICT', `a download into ${this.activeDownload.dest} is already running`);
+    const dest = input.dest ? resolve(input.dest) : defaultDownloadDest(this.deps.dataFolder);
+    if (this.deps.importRoots) {
+      // Over HTTP the client is less trusted than the desktop user: it may write only where it may
+      // open datasets or into the data folder, and fetch only over http(s), not read local files.
+      const allowed = [...this.deps.importRoots, this.deps.dataFolder];
+      if (!allowed.some((r) => isInside(dest, resolve(r)))) {
+        throw new StudioError('PATH_REFUSED', `${dest}: datasets can be downloaded only into ${allowed.join(', ')}`);
+      }
+      for (const u of [input.urls?.images, input.urls?.annotations]) {
+        if (u !== undefined && !/^https?:\/\//i.test(u)) throw new StudioError('PATH_REFUSED', `${u}: only http(s) archive URLs are accepted here`);
+      }
+    }
+    const present = existingDataset(dest);
+    if (present.length > 0 && !input.overwrite) {
+      throw new StudioError('CONFLICT', `${dest} already holds a dataset (${present.map((d) => d + '/').join(', ')}); download again with overwrite to replace it`);
+    }
+    const controller = new AbortController();
+    this.activeDownload = { dest, controller };
+    let result;
+    try {
+      result = await downloadDataset({
+        dest,
+        imagesUrl: input.urls?.images,
+        annotationsUrl: input.urls?.annotations,
+        overwrite: input.overwrite,
+        signal: controller.signal,
+        importOptions: { valFraction: 0.1, seed: 42 },
+        onProgress: (p) =>
+          this.deps.bus.emit('dataset:download-progress', {
+            dest,
+            phase: p.phase,
+            file: p.file,
+            bytes: p.bytes,
+            total: p.total,
+            rate: Number.isFinite(p.rate) ? p.rate : 0,
+            // NaN (unknown) would arrive as null over JSON anyway; say so in the type.
+            etaSeconds: Number.isFinite(p.etaSeconds) ? p.etaSeconds : null,
+          }),
+      });
+    } catch (err) {
+      if (err instanceof DatasetExistsError) throw new StudioError('CONFLICT', err.message);
+      if (controller.signal.aborted) throw new StudioError('CANCELLED', `download into ${dest} cancelled; a partial archive is kept and the next download resumes it`);
+      throw err;
+    } finally {
+      this.activeDownload = null;
+    }
+    const dataset = this.deps.store.datasets.saveImport(result.report);
+    return {
+      dataset,
+      dest: result.dest,
+      images: result.images,
+      skipped: result.skipped,
+      replacedExisting: result.replacedExisting,
+      seconds: result.seconds,
+      archives: result.archives.map((a) => ({ name: a.name, source: a.source, how: a.how, bytes: a.bytes })),
+    };
+  }
+
+  cancelDownload(): { cancelled: boolean } {
+    if (!this.activeDownload) return { cancelled: false };
+    this.activeDownload.controller.abort();
+    return { cancelled: true };
+  }
+
+  /** Most recently used first; `missing` marks datasets whose folder is gone (moved, unmounted). */
+  async list(): Promise<DatasetSummary[]> {
+    if (this.firstStart) await this.firstStart;
+    return this.deps.store.datasets.list().map((d) => ({ ...d, missing: !existsSync(d.root) }));
+  }
+
+  /** Forgets the dataset in the store only: no file of the dataset is deleted. */
   remove(datasetId: number): { removed: boolean } {
-    return { removed: this.deps.store.datasets.remove(datasetId) };
+    const removed = this.deps.store.datasets.remove(datasetId);
+    // The cached thumbnails are the app's own files, not the dataset's.
+    if (removed) rmSync(join(this.deps.thumbnailsFolder, String(datasetId)), { recursive: true, force: true });
+    return { removed };
   }
 
   samples(datasetId: number, q: SampleQuery): SamplePage {
     this.mustGet(datasetId);
+    // Browsing the first page is "using" the dataset: the remembered list is ordered by last use.
+    if (q.offset === 0) this.deps.store.datasets.touch(datasetId);
     if (q.order !== 'id' && q.runId === undefined) {
       throw new StudioError('INVALID_ARGUMENT', 'ordering by predicted Dice needs a runId');
     }

@@ -23,6 +23,9 @@ export function createHandlers(s: StudioServices): Handlers {
       open: (a) => s.datasets.open(a),
       list: () => s.datasets.list(),
       remove: (a) => s.datasets.remove(a.datasetId),
+      relocate: (a) => s.datasets.relocate(a),
+      download: (a) => s.datasets.download(a),
+      cancelDownload: () => s.datasets.cancelDownload(),
       samples: (a) => s.datasets.samples(a.datasetId, a),
       sample: (a) => s.datasets.sample(a.datasetId, a.sampleId),
       thumbnail: (a) => s.datasets.thumbnail(a.datasetId, a.sampleId, a.size),
@@ -55,6 +58,7 @@ export function createHandlers(s: StudioServices): Handlers {
       device: () => s.system.device(),
       version: () => s.system.version(),
       dataFolder: () => s.system.dataFolder(),
+      pickFolder: (a) => s.system.pickFolder(a),
     },
   };
 }

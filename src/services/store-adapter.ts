@@ -14,6 +14,8 @@ function datasetSummary(d: DatasetRecord): DatasetSummary {
     counts: d.counts,
     skipped: d.skippedCount,
     importedAt: d.lastUsedAt,
+    createdAt: d.createdAt,
+    lastUsedAt: d.lastUsedAt,
   };
 }
 
@@ -68,6 +70,8 @@ export function adaptStore(s: Store): StudioStore {
     },
     datasets: {
       saveImport: (report) => datasetSummary(s.datasets.saveImport(report)),
+      relocate: (id, report) => datasetSummary(s.datasets.relocate(id, report)),
+      touch: (id) => s.datasets.touch(id),
       list: () => s.datasets.list().map(datasetSummary),
       get: (id) => {
         const d = s.datasets.get(id);

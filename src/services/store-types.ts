@@ -48,6 +48,10 @@ export interface RunsStore {
 export interface DatasetsStore {
   /** Inserts or replaces the dataset at this root and its samples (one transaction). */
   saveImport(report: ImportReport): DatasetSummary;
+  /** Moves dataset `id` to `report.root` keeping its id (runs, predictions stay linked). */
+  relocate(id: number, report: ImportReport): DatasetSummary;
+  /** Marks the dataset as just used (the list is most recently used first). */
+  touch(id: number): void;
   list(): DatasetSummary[];
   get(id: number): DatasetSummary | undefined;
   remove(id: number): boolean;

@@ -11,7 +11,7 @@ import { PredictionsService } from './predictions-service';
 import { RunsService } from './runs-service';
 import { openStudioStore } from './store-adapter';
 import type { StudioStore } from './store-types';
-import { SystemService } from './system-service';
+import { SystemService, type PickFolder } from './system-service';
 import { nodeWorkerLauncher, type WorkerLauncher } from './worker-launcher';
 
 export interface StudioServicesOptions {
@@ -27,6 +27,13 @@ export interface StudioServicesOptions {
   /** Mark runs left `running` by a previous process as interrupted (default true). */
   recover?: boolean;
   previewCount?: number;
+  /**
+   * Import the bundled sample dataset when the store has none yet, once per data folder (the
+   * desktop app and `seg-studio serve` set it; the CLI and tests leave it off by default).
+   */
+  openSampleOnFirstStart?: boolean;
+  /** A native folder dialog (Electron's); without it system.pickFolder answers NOT_AVAILABLE. */
+  pickFolder?: PickFolder;
 }
 
 export interface StudioServices {
@@ -50,7 +57,14 @@ export function createStudioServices(opts: StudioServicesOptions): StudioService
   const bus = new EventBus();
   // Datasets are read at each check, so a folder opened a moment ago is allowed at once.
   const guard = new PathGuard([paths.dataFolder], () => store.datasets.list().map((d) => d.root));
-  const datasets = new DatasetsService({ store, bus, guard, thumbnailsFolder: paths.thumbnailsFolder, importRoots: opts.importRoots });
+  const datasets = new DatasetsService({
+    store,
+    bus,
+    guard,
+    thumbnailsFolder: paths.thumbnailsFolder,
+    dataFolder: paths.dataFolder,
+    importRoots: opts.importRoots,
+  });
   const augment = new AugmentService({ datasets });
   const runs = new RunsService({
     store,
@@ -64,8 +78,9 @@ export function createStudioServices(opts: StudioServicesOptions): StudioService
   });
   const predictions = new PredictionsService({ store, datasets, guard, predictionsFolder: paths.predictionsFolder });
   const exports = new ExportsService({ store, bus, guard, predictions });
-  const system = new SystemService(paths);
+  const system = new SystemService(paths, opts.pickFolder);
   if (opts.recover !== false) runs.recover();
+  if (opts.openSampleOnFirstStart) datasets.startFirstStart();
   const services: StudioServices = {
     paths,
     store,

@@ -4,7 +4,7 @@ import { cpus, freemem, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listBackends } from '../engine/backend/select-backend';
-import type { BackendInfo, DataFolderInfo, DeviceInfo, VersionInfo } from '../shared/contract';
+import { StudioError, type BackendInfo, type DataFolderInfo, type DeviceInfo, type PickFolderResult, type VersionInfo } from '../shared/contract';
 import type { AppPaths } from './app-paths';
 
 /** package.json two folders up from src/services or from out/main (the bundled main). */
@@ -21,10 +21,22 @@ function readAppVersion(): string {
   return 'unknown';
 }
 
+/** Shows a native folder chooser; resolves to the chosen folder, or null when cancelled. */
+export type PickFolder = (opts: { title?: string; defaultPath?: string }) => Promise<string | null>;
+
 export class SystemService {
   private readonly appVersion = readAppVersion();
 
-  constructor(private readonly paths: AppPaths) {}
+  constructor(
+    private readonly paths: AppPaths,
+    private readonly picker?: PickFolder,
+  ) {}
+
+  /** Only a host with a screen and a dialog (Electron) can pick; the HTTP host says so. */
+  async pickFolder(opts: { title?: string; defaultPath?: string }): Promise<PickFolderResult> {
+    if (!this.picker) throw new StudioError('NOT_AVAILABLE', 'no folder dialog here: type the folder path instead');
+    return { path: await this.picker(opts) };
+  }
 
   async backends(): Promise<BackendInfo[]> {
     const list = await listBackends();

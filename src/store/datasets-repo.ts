@@ -80,6 +80,16 @@ export class DatasetsRepo {
       list: db.prepare<[], DatasetRow>('SELECT * FROM datasets ORDER BY last_used_at DESC, id DESC'),
       touch: db.prepare('UPDATE datasets SET last_used_at = ? WHERE id = ?'),
       remove: db.prepare('DELETE FROM datasets WHERE id = ?'),
+      relocate: db.prepare(`
+        UPDATE datasets SET root = @root, layout = @layout, name = @name, train_count = @train,
+          valid_count = @valid, test_count = @test, unlabeled_count = @unlabeled,
+          skipped_count = @skipped, report_json = @report, last_used_at = @now
+        WHERE id = @id`),
+      // Runs name their dataset by path in their config (resume and evaluation read it), so a
+      // moved dataset's runs follow it; runs that named another path are left alone.
+      relocateRuns: db.prepare(`
+        UPDATE runs SET config_json = json_set(config_json, '$.data', @newRoot)
+        WHERE dataset_id = @id AND json_extract(config_json, '$.data') = @oldRoot`),
     };
   }
 
@@ -104,6 +114,41 @@ export class DatasetsRepo {
         now: nowIso(),
       });
       const id = row!.id;
+      this.samples.replaceAll(id, report.samples);
+      return toRecord(this.stmts.get.get(id)!);
+    })();
+  }
+
+  /**
+   * Points dataset `id` at a new root (its folder moved) with the samples found there, keeping
+   * the id: runs (runs.dataset_id) and predictions (samples keep their row ids, matched by stem)
+   * stay linked. saveImport cannot do this, since it keys on the root and would make a new row.
+   * Throws when the id is unknown or another dataset already lives at the new root.
+   */
+  relocate(id: number, report: ImportReport & { samples: readonly SampleInput[] }): DatasetRecord {
+    const root = resolve(report.root);
+    return this.db.transaction(() => {
+      const before = this.stmts.get.get(id);
+      if (!before) throw new Error(`dataset ${id} does not exist`);
+      const other = this.stmts.byRoot.get(root);
+      if (other && other.id !== id) throw new Error(`${root} is already remembered as dataset ${other.id} (${other.name})`);
+      const stored: StoredImportReport = { root, layout: report.layout, skipped: report.skipped, counts: report.counts };
+      // A name the user never changed follows the folder; basename(old root) is the default.
+      const name = before.name === (basename(before.root) || before.root) ? basename(root) || root : before.name;
+      this.stmts.relocate.run({
+        id,
+        root,
+        layout: report.layout,
+        name,
+        train: report.counts.train,
+        valid: report.counts.valid,
+        test: report.counts.test,
+        unlabeled: report.counts.unlabeled,
+        skipped: report.skipped.length,
+        report: JSON.stringify(stored),
+        now: nowIso(),
+      });
+      this.stmts.relocateRuns.run({ id, oldRoot: before.root, newRoot: root });
       this.samples.replaceAll(id, report.samples);
       return toRecord(this.stmts.get.get(id)!);
     })();

@@ -15,7 +15,11 @@ export interface StudioServer {
   stop: () => Promise<void>;
 }
 
-export async function startStudioServer(opts: { dataDir: string; datasetsRoot: string }): Promise<StudioServer> {
+/**
+ * `openSample`: let the server open the bundled sample dataset on its first start, as it does for
+ * users. Off by default, since the other e2e files start from an empty studio on purpose.
+ */
+export async function startStudioServer(opts: { dataDir: string; datasetsRoot: string; openSample?: boolean }): Promise<StudioServer> {
   const token = randomBytes(16).toString('hex');
   const child: ChildProcess = spawn(
     process.execPath,
@@ -28,7 +32,7 @@ export async function startStudioServer(opts: { dataDir: string; datasetsRoot: s
       '--static', join(ROOT, 'out/renderer'),
       '--datasets-root', opts.datasetsRoot,
     ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } },
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production', SEG_STUDIO_NO_SAMPLE: opts.openSample ? '0' : '1' } },
   );
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));

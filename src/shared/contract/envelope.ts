@@ -17,6 +17,10 @@ export const ERROR_CODES = [
   'UNAUTHORIZED',
   'CONFLICT',
   'UNKNOWN_OPERATION',
+  /** The operation exists but this host cannot do it (a native folder dialog over HTTP). */
+  'NOT_AVAILABLE',
+  /** The user stopped it (a dataset download). */
+  'CANCELLED',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

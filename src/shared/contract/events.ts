@@ -29,6 +29,19 @@ export interface StudioEvents {
   };
   'export:progress': { exportId: number; runId: number; split: SplitName; done: number; total: number };
   'dataset:import-progress': { path: string; done: number; total: number };
+  /**
+   * datasets.download: bytes of the archive `file` in phases download/verify/extract, samples
+   * checked in phase import. `total`, `etaSeconds` are null while unknown; `rate` is units/s.
+   */
+  'dataset:download-progress': {
+    dest: string;
+    phase: 'download' | 'verify' | 'extract' | 'import';
+    file: string;
+    bytes: number;
+    total: number | null;
+    rate: number;
+    etaSeconds: number | null;
+  };
 }
 
 export type EventName = keyof StudioEvents;
@@ -41,4 +54,5 @@ export const EVENT_NAMES: EventName[] = [
   'run:status',
   'export:progress',
   'dataset:import-progress',
+  'dataset:download-progress',
 ];

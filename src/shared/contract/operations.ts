@@ -37,8 +37,41 @@ export const contract = {
         seed: z.number().int().min(0).default(42),
       }),
     ),
+    /** Most recently used first, each with `missing` when its folder is gone. */
     list: op<T.DatasetSummary[]>()(none),
+    /** Forgets a dataset (its samples and predictions); never deletes a file of it. */
     remove: op<{ removed: boolean }>()(z.object({ datasetId })),
+    /**
+     * The dataset's folder moved: re-imports it at `newPath` keeping the dataset id, so runs and
+     * predictions stay linked. Emits dataset:import-progress.
+     */
+    relocate: op<T.DatasetImportResult>()(
+      z.object({
+        datasetId,
+        newPath: z.string().min(1),
+        valFraction: z.number().gt(0).lt(1).default(0.1),
+        seed: z.number().int().min(0).default(42),
+      }),
+    ),
+    /**
+     * Downloads Oxford-IIIT Pet (two archives, about 800 MB), verifies, extracts and imports it,
+     * then remembers it. Emits dataset:download-progress. CONFLICT when `dest` already holds a
+     * dataset and `overwrite` is false, or when a download is already running.
+     */
+    download: op<T.DatasetDownloadResult>()(
+      z
+        .object({
+          /** Default: datasets/oxford-iiit-pet in the app's data folder. */
+          dest: z.string().min(1).optional(),
+          /** Mirrors of the two archives (http/https; the desktop app also takes file:// or a path). */
+          urls: z.object({ images: z.string().min(1).optional(), annotations: z.string().min(1).optional() }).strict().optional(),
+          overwrite: z.boolean().default(false),
+        })
+        .strict()
+        .default({}),
+    ),
+    /** Stops the running download (its partial archive stays, so the next download resumes). */
+    cancelDownload: op<{ cancelled: boolean }>()(none),
     samples: op<T.SamplePage>()(
       z.object({
         datasetId,
@@ -109,6 +142,10 @@ export const contract = {
     device: op<T.DeviceInfo>()(none),
     version: op<T.VersionInfo>()(none),
     dataFolder: op<T.DataFolderInfo>()(none),
+    /** The desktop app's native folder dialog; NOT_AVAILABLE over HTTP (type the path there). */
+    pickFolder: op<T.PickFolderResult>()(
+      z.object({ title: z.string().max(200).optional(), defaultPath: z.string().max(4096).optional() }).strict().default({}),
+    ),
   },
 } as const;
 

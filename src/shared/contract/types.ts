@@ -13,7 +13,14 @@ export interface DatasetSummary {
   layout: 'oxford' | 'generic';
   counts: { train: number; valid: number; test: number; unlabeled: number };
   skipped: number;
+  /** When it was last opened or browsed (kept for older clients; same as lastUsedAt). */
   importedAt: string;
+  /** First import. */
+  createdAt: string;
+  /** Last import, relocation or browse of its first page; the list is sorted by it. */
+  lastUsedAt: string;
+  /** The folder is gone (moved or unmounted): the UI offers datasets.relocate. Set by datasets.list. */
+  missing?: boolean;
 }
 
 export interface DatasetImportResult {
@@ -161,6 +168,22 @@ export interface VersionInfo {
   node: string;
   electron: string | null;
   tfjs: string | null;
+}
+
+/** datasets.download's answer: the remembered dataset and what the download did. */
+export interface DatasetDownloadResult {
+  dataset: DatasetSummary;
+  dest: string;
+  images: number;
+  skipped: number;
+  replacedExisting: boolean;
+  seconds: number;
+  archives: Array<{ name: string; source: string; how: 'downloaded' | 'reused' | 'local'; bytes: number }>;
+}
+
+/** system.pickFolder's answer: null when the user cancelled the dialog. */
+export interface PickFolderResult {
+  path: string | null;
 }
 
 export interface DataFolderInfo {
