@@ -1,4 +1,5 @@
-// Datasets: pick or open a dataset, read its import report, filter and scroll its thumbnails.
+// Datasets: pick, open, download or relocate a dataset, read its import report, filter and
+// scroll its thumbnails. A new user finds the bundled sample already open (services, first start).
 import { useEffect, useState } from 'react';
 import type { DatasetImportResult } from '../../../../shared/contract';
 import { useApi, useApp } from '../../app-context';
@@ -11,6 +12,9 @@ import { Thumbnail, THUMB_SIZE } from '../../components/Thumbnail';
 import { OpenDatasetForm } from './OpenDatasetForm';
 import { ImportReport } from './ImportReport';
 import { SampleFiltersBar } from './SampleFiltersBar';
+import { DownloadDatasetCard } from './DownloadDatasetCard';
+import { RememberedDatasets } from './RememberedDatasets';
+import { RelocateForm } from './RelocateForm';
 
 export function DatasetsPage({ datasetId }: { datasetId?: number }) {
   const api = useApi();
@@ -48,13 +52,21 @@ export function DatasetsPage({ datasetId }: { datasetId?: number }) {
         }}
       />
       {report ? <ImportReport report={report} onClose={() => setReport(null)} /> : null}
+      <DownloadDatasetCard onDownloaded={(id) => navigate({ page: 'datasets', datasetId: id })} />
+      <RememberedDatasets datasets={datasets} currentId={current?.id} />
       {!current ? (
         <EmptyState title="No dataset open yet">
           <p>
             Type the folder of an Oxford-IIIT Pet download (with <code>images/</code> and <code>annotations/trimaps/</code>) or any folder with{' '}
-            <code>images/</code> and <code>masks/</code> above, then press <em>Open folder</em>.
+            <code>images/</code> and <code>masks/</code> above, then press <em>Open folder</em> — or download the full dataset.
           </p>
         </EmptyState>
+      ) : current.missing ? (
+        // Browsing would fail on every thumbnail; ask where the folder went instead.
+        <section className="card" aria-label={`${current.name} is missing`} data-testid="dataset-moved">
+          <h3>{current.name}: folder not found</h3>
+          <RelocateForm dataset={current} />
+        </section>
       ) : (
         <section className="grid-section" aria-label={`Samples of ${current.name}`}>
           <SampleFiltersBar filters={filters} onChange={setFilters} runs={(runs.data ?? []).filter((r) => r.epochsCompleted > 0)} total={pages.total} />

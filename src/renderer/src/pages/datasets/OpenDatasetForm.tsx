@@ -1,10 +1,12 @@
-// Opening (importing) a dataset folder. The contract has no native folder dialog, so the path is
-// typed in both the browser and Electron; import progress arrives as dataset:import-progress.
+// Opening (importing) a dataset folder. In the desktop app "Choose folder…" opens the native
+// dialog (system.pickFolder) and imports the pick at once; the typed path works everywhere (the
+// browser has no dialog that yields a server path). Progress arrives as dataset:import-progress.
 import { useState, type FormEvent } from 'react';
 import type { DatasetImportResult } from '../../../../shared/contract';
 import { useApi, useApp } from '../../app-context';
 import { useEvent } from '../../hooks/use-event';
 import { ErrorBox, Field, ProgressBar } from '../../components/ui';
+import { hasFolderPicker, pickFolder } from '../../api/folder-picker';
 
 export function OpenDatasetForm({ onOpened }: { onOpened: (r: DatasetImportResult) => void }) {
   const api = useApi();
@@ -19,8 +21,24 @@ export function OpenDatasetForm({ onOpened }: { onOpened: (r: DatasetImportResul
     if (busy) setProgress({ done: p.done, total: p.total });
   });
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
+    void openPath(path.trim());
+  };
+
+  const choose = async () => {
+    setError(null);
+    try {
+      const picked = await pickFolder(api, 'Open a dataset folder');
+      if (!picked) return;
+      setPath(picked);
+      await openPath(picked);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+
+  const openPath = async (target: string) => {
     const vf = Number(valFraction);
     if (!(vf > 0 && vf < 1)) {
       setError('validation fraction must be between 0 and 1 (exclusive)');
@@ -30,7 +48,7 @@ export function OpenDatasetForm({ onOpened }: { onOpened: (r: DatasetImportResul
     setError(null);
     setProgress(null);
     try {
-      const r = await api.datasets.open({ path: path.trim(), valFraction: vf });
+      const r = await api.datasets.open({ path: target, valFraction: vf });
       await refreshDatasets();
       onOpened(r);
     } catch (err) {
@@ -57,6 +75,11 @@ export function OpenDatasetForm({ onOpened }: { onOpened: (r: DatasetImportResul
         <input id="dataset-valfraction" type="number" step="0.01" min="0.01" max="0.99" value={valFraction} onChange={(e) => setValFraction(e.target.value)} />
       </Field>
       <div className="form-actions">
+        {hasFolderPicker() ? (
+          <button type="button" disabled={busy} onClick={() => void choose()}>
+            Choose folder…
+          </button>
+        ) : null}
         <button type="submit" className="primary" disabled={busy || !path.trim()}>
           {busy ? 'Importing…' : 'Open folder'}
         </button>
