@@ -178,6 +178,14 @@ describe('datasets.download from a local server', () => {
     server = createServer((req, res) => {
       hits.push(req.url ?? '');
       const file = join(archives, (req.url ?? '').replace(/^\/+/, ''));
+      if (req.url === '/slow/images.tar.gz') {
+        // Sends a first chunk, then stalls: the download is under way until cancelled.
+        const body = readFileSync(join(archives, 'images.tar.gz'));
+        res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': body.length });
+        res.write(body.subarray(0, 4096));
+        req.on('close', () => res.destroy());
+        return;
+      }
       if (!/^\/(images|annotations)\.tar\.gz$/.test(req.url ?? '') || !existsSync(file)) {
         res.writeHead(404).end();
         return;
@@ -248,4 +256,43 @@ describe('datasets.download from a local server', () => {
     expect(!local.ok && local.error.code).toBe('PATH_REFUSED');
     expect(existsSync(join(tmp, 'elsewhere'))).toBe(false);
   }, 60_000);
+
+  it('cancels a running download: CANCELLED, nothing remembered, a second download meanwhile is CONFLICT', async () => {
+    const s = services();
+    const dest = join(tmp, 'slow');
+    const started = new Promise<void>((r) => s.bus.on('dataset:download-progress', (p) => p.phase === 'download' && r()));
+    const running = s.dispatch('datasets', 'download', { dest, urls: { images: `${base}/slow/images.tar.gz`, annotations: `${base}/annotations.tar.gz` } });
+    await started;
+    // Let the first chunk arrive, so the cancel lands on a stalled transfer, not on its start.
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await s.dispatch('datasets', 'download', { dest: join(tmp, 'other') });
+    expect(!second.ok && second.error.code).toBe('CONFLICT');
+    expect(!second.ok && second.error.message).toMatch(/already running/);
+    expect(await ok(s, 'datasets', 'cancelDownload')).toEqual({ cancelled: true });
+    const env = await running;
+    expect(!env.ok && env.error.code).toBe('CANCELLED');
+    // The partial archive stays for the next download to resume.
+    expect(readdirSync(join(dest, '.download')).some((f) => f.startsWith('images.tar.gz'))).toBe(true);
+    expect(await ok(s, 'datasets', 'cancelDownload')).toEqual({ cancelled: false });
+    expect(await ok<DatasetSummary[]>(s, 'datasets', 'list')).toEqual([]);
+  }, 60_000);
+});
+
+describe('over HTTP', () => {
+  it('answers system.pickFolder with NOT_AVAILABLE (501) and opens the sample only when asked', async () => {
+    const { startServer } = await import('../src/server/start-server');
+    const staticDir = join(tmp, 'static');
+    mkdirSync(staticDir);
+    const server = await startServer({ port: 0, dbPath: join(tmp, 'data', 'studio.db'), staticDir, openSample: false });
+    try {
+      const post = (op: string) =>
+        fetch(`${server.url}/api/${op}`, { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: '{}' });
+      const res = await post('system/pickFolder');
+      expect(res.status).toBe(501);
+      expect(((await res.json()) as Envelope<unknown> & { ok: false }).error.code).toBe('NOT_AVAILABLE');
+      expect(((await (await post('datasets/list')).json()) as { result: unknown[] }).result).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
 });
