@@ -121,7 +121,8 @@ export class RunsService {
       return { cancelled: true };
     }
     const sup = this.supervisors.get(runId);
-    if (sup) {
+    // The row turns `completed` a moment before its worker exits: a finished run is not cancelled.
+    if (sup && (rec.status === 'queued' || rec.status === 'running')) {
       sup.cancel();
       return { cancelled: true };
     }
