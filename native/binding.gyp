@@ -14,7 +14,8 @@
         "src/reduce.cc",
         "src/pool.cc",
         "src/batchnorm.cc",
-        "src/copy.cc"
+        "src/copy.cc",
+        "src/adam.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags!": ["-fno-exceptions"],

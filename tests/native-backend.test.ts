@@ -248,6 +248,13 @@ describe.runIf(reg.ok)('native backend matches the cpu backend', () => {
     ], ['Slice', 'Tile']);
   });
 
+  it('constant padding (ZeroPadding2D, PadV2) with its gradient', async () => {
+    await expectSame([rand([2, 5, 6, 3], 34)], gradsOf((x) => tf.pad(x, [[0, 0], [3, 3], [1, 2], [0, 0]])), ['PadV2']);
+    await expectSame([rand([4, 7, 5], 35)], (x) => [tf.pad(x, [[1, 0], [0, 2], [2, 1]], 1.5), tf.pad(x, [[0, 0], [0, 0], [0, 0]])], ['PadV2']);
+    // Above the per-thread grain: the multi-threaded row split.
+    await expectSame([rand([2, 64, 64, 16], 36)], (x) => tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), ['PadV2']);
+  });
+
   it('Adam updates match after three steps', async () => {
     const step = (w: tf.Tensor, x: tf.Tensor) => {
       const v = tf.variable(w);

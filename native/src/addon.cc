@@ -14,6 +14,7 @@ void registerReduce(napi_env, napi_value, void (*)(napi_env, napi_value, const c
 void registerPool(napi_env, napi_value, void (*)(napi_env, napi_value, const char*, Kernel, size_t));
 void registerBatchNorm(napi_env, napi_value, void (*)(napi_env, napi_value, const char*, Kernel, size_t));
 void registerCopy(napi_env, napi_value, void (*)(napi_env, napi_value, const char*, Kernel, size_t));
+void registerAdam(napi_env, napi_value, void (*)(napi_env, napi_value, const char*, Kernel, size_t));
 
 namespace {
 
@@ -103,6 +104,7 @@ NAPI_MODULE_INIT() {
     registerPool(env, exports, add);
     registerBatchNorm(env, exports, add);
     registerCopy(env, exports, add);
+    registerAdam(env, exports, add);
   } catch (const std::exception& e) {
     napi_throw_error(env, "SEG_NATIVE_INIT", e.what());
   }

@@ -1,6 +1,7 @@
-// Data movement: concat, strided slice, tile. The reference backend does these element by
+// Data movement: concat, strided slice, tile, constant padding. The reference backend does these element by
 // element in JavaScript (slice along the channel axis of NHWC is the gradient of every
 // skip-connection concat), here they are row memcpy's spread over the threads.
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -113,12 +114,63 @@ napi_value tile(napi_env, const Args& a) {
   return nullptr;
 }
 
+
+// Constant padding (PadV2): out[i] = x[i - before] inside, `value` outside. The reference kernel
+// computes every output coordinate in JavaScript: for ResNet34-UNet's ZeroPadding2D layers
+// (stem, max-pool, strided convs) that was ~120 ms per call at 256² (docs/speed.md); here each
+// output row is a fill + one memcpy.
+napi_value pad(napi_env, const Args& a) {
+  // x, xShape, before[], after[], value, out
+  const float* x = a.f32(0);
+  auto shape = a.ints(1), before = a.ints(2), after = a.ints(3);
+  const float value = static_cast<float>(a.num(4));
+  size_t outLen;
+  float* out = a.f32(5, &outLen);
+  const size_t r = shape.size();
+  if (r == 0 || before.size() != r || after.size() != r) throw NapiError("pad: ranks");
+  std::vector<int64_t> oshape(r), xstride(r, 1);
+  for (size_t i = 0; i < r; ++i) {
+    if (before[i] < 0 || after[i] < 0) throw NapiError("pad: negative padding");
+    oshape[i] = shape[i] + before[i] + after[i];
+  }
+  if (static_cast<int64_t>(outLen) != product(oshape)) throw NapiError("pad: output size");
+  for (size_t i = r - 1; i-- > 0;) xstride[i] = xstride[i + 1] * shape[i + 1];
+  const int64_t oin = oshape[r - 1], xin = shape[r - 1], b = before[r - 1];
+  int64_t rows = 1;
+  for (size_t i = 0; i + 1 < r; ++i) rows *= oshape[i];
+  parallelFor(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, oin)), [&](int64_t s, int64_t e) {
+    for (int64_t row = s; row < e; ++row) {
+      float* dst = out + row * oin;
+      int64_t rem = row, off = 0;
+      bool inside = true;
+      for (size_t k = r - 1; k-- > 0;) {
+        const int64_t idx = rem % oshape[k] - before[k];
+        rem /= oshape[k];
+        if (idx < 0 || idx >= shape[k]) {
+          inside = false;
+          break;
+        }
+        off += idx * xstride[k];
+      }
+      if (!inside) {
+        std::fill(dst, dst + oin, value);
+        continue;
+      }
+      std::fill(dst, dst + b, value);
+      std::memcpy(dst + b, x + off, xin * sizeof(float));
+      std::fill(dst + b + xin, dst + oin, value);
+    }
+  });
+  return nullptr;
+}
+
 }  // namespace
 
 void registerCopy(napi_env env, napi_value exports, void (*add)(napi_env, napi_value, const char*, Kernel, size_t)) {
   add(env, exports, "concat", concat, 4);
   add(env, exports, "slice", slice, 5);
   add(env, exports, "tile", tile, 4);
+  add(env, exports, "pad", pad, 6);
 }
 
 }  // namespace seg

@@ -44,6 +44,16 @@ export interface NativeAddon {
   concat(inputs: Float32Array[], innerSizes: number[], outer: number, out: Float32Array): void;
   slice(x: Float32Array, xShape: number[], begin: number[], size: number[], out: Float32Array): void;
   tile(x: Float32Array, xShape: number[], reps: number[], out: Float32Array): void;
+  /** Constant padding of every axis (before[i] / after[i] elements), the PadV2 kernel. */
+  pad(x: Float32Array, xShape: number[], before: number[], after: number[], value: number, out: Float32Array): void;
+  /**
+   * Fused Adam step over all variables at once. Outputs may be the inputs themselves (in place).
+   * hyper: [lr, beta1, 1-beta1, beta2, 1-beta2, epsilon, 1-beta1^t, 1-beta2^t].
+   */
+  adamUpdate(
+    w: Float32Array[], g: Float32Array[], m: Float32Array[], v: Float32Array[],
+    wOut: Float32Array[], mOut: Float32Array[], vOut: Float32Array[], hyper: Float64Array,
+  ): void;
 }
 
 /** Where the addon is looked for: SEG_STUDIO_NATIVE_PATH, else <repo>/native/build/Release. */

@@ -16,6 +16,7 @@ import { elementwiseKernels } from './native-kernels-elementwise';
 import { gradientKernels, installNativeGradients } from './native-gradients';
 import { batchNormTrainKernels, installFusedBatchNormLayer } from './native-batchnorm-train';
 import type { NativeKernel, NativeKernelArgs } from './native-kernel-util';
+import { installNativeAdam } from '../train/native-adam';
 
 export const NATIVE_BACKEND = 'native';
 
@@ -118,6 +119,7 @@ export async function registerNativeBackend(): Promise<NativeBackendResult> {
       });
     }
     installNativeGradients();
+    installNativeAdam(addon, NATIVE_BACKEND);
     if (process.env.SEG_STUDIO_NATIVE_FUSED_BN !== '0') installFusedBatchNormLayer();
     registered = { ok: true, device: deviceName(addon), threads };
   } catch (err) {

@@ -134,4 +134,22 @@ const tile: NativeKernel = {
   },
 };
 
-export const dataKernels: NativeKernel[] = [...reduceKernels, maxPool, maxPoolGrad, concat, slice, splitV, tile];
+// ZeroPadding2D (ResNet34-UNet's stem, max-pool and strided convs): the reference kernel maps
+// every output coordinate in JavaScript, ~120 ms per call at 256² (docs/speed.md).
+const padV2: NativeKernel = {
+  kernelName: 'PadV2',
+  impl: (args, addon) => {
+    const x = tensorInput(args, 'x');
+    const xv = f32(args.backend, x);
+    const paddings = args.attrs.paddings as Array<[number, number]>;
+    if (!x || !xv || x.shape.length === 0 || paddings.length !== x.shape.length) return null;
+    const before = paddings.map((p) => p[0]), after = paddings.map((p) => p[1]);
+    if (before.some((b) => b < 0) || after.some((a) => a < 0)) return null;
+    const shape = x.shape.map((d, i) => d + before[i]! + after[i]!);
+    return output(args.backend, shape, (o) => {
+      if (o.length > 0) addon.pad(xv, x.shape, before, after, Number(args.attrs.constantValue ?? 0), o);
+    });
+  },
+};
+
+export const dataKernels: NativeKernel[] = [...reduceKernels, maxPool, maxPoolGrad, concat, slice, splitV, tile, padV2];

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { buildModel } from '../models/build-model';
 import { bceDiceLoss } from '../train/losses';
+import { createAdam } from '../train/optimizer';
 import type { BenchConfig } from './configs';
 
 export interface Measurement {
@@ -41,7 +42,8 @@ function timeSteps(warmup: number, steps: number, step: () => void, afterStep?: 
 
 export async function measureConfig(cfg: BenchConfig): Promise<Measurement> {
   const model = buildModel({ model: cfg.model, base: cfg.base, size: cfg.size, seed: 0 });
-  const optimizer = tf.train.adam(1e-3);
+  // The studio's optimizer (what train.ts uses): PyTorch's eps, fused update on 'native'.
+  const optimizer = createAdam(1e-3);
   const x = tf.randomUniform([cfg.batch, cfg.size, cfg.size, 3], 0, 1, 'float32', 1);
   const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([cfg.batch, cfg.size, cfg.size, 1], 0, 1, 'float32', 2), 0.5), 'float32'));
   let loss = NaN;

@@ -11,7 +11,13 @@
 // fresh optimizer restores them, recomputing the bias-correction powers β^(t+1) from the count.
 // The moments are matched to variables by position, so gradients must be passed in the same
 // variable order after a resume (e.g. always model.trainableWeights order).
+//
+// On the 'native' backend applyGradients runs one fused addon call for all variables
+// (native-adam.ts) instead of tfjs-core's ~13 ops per variable; the state it updates is the
+// inherited one, so the above holds unchanged on every backend.
 import * as tf from '@tensorflow/tfjs';
+
+import { nativeAdamStep, type AdamState } from './native-adam';
 
 export const ADAM_BETA1 = 0.9;
 export const ADAM_BETA2 = 0.999;
@@ -34,6 +40,15 @@ export class ScheduledAdam extends tf.AdamOptimizer {
 
   getLearningRate(): number {
     return this.learningRate;
+  }
+
+  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
+    // tfjs declares the moment/β-power fields private; they are the runtime properties its own
+    // applyGradients and get/setWeights use, so the fused step reads and writes exactly those.
+    const state = this as unknown as AdamState;
+    const hyper = { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+    if (nativeAdamStep(state, hyper, variableGradients)) this.incrementIterations();
+    else super.applyGradients(variableGradients);
   }
 }
 
