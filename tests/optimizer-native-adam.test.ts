@@ -58,7 +58,7 @@ function run(opt: tf.Optimizer & { setLearningRate?: (lr: number) => void }, p: 
     opt.applyGradients(grads);
     tf.dispose(grads);
   }
-  return p.vars.map((v) => f32(Float32Array.from(v)));
+  return p.vars.map((v) => Float32Array.from(f32(v)));
 }
 
 afterEach(async () => {
