@@ -88,8 +88,8 @@ describe.runIf(!skipRequested && reg.ok)('fused native Adam', () => {
     expect(opt.iterations).toBe(5);
     const state = await opt.getWeights();
     expect(state.map((s) => s.name)).toEqual(['iter', ...p.vars.map((v) => `${v.name}/m`), ...p.vars.map((v) => `${v.name}/v`)]);
-    f32(expect(state[0]!.tensor)[0]).toBe(5);
-    state.slice(1).forEach((s, k) => f32(expect(maxAbsDiff(s.tensor), refMoments[k]!), s.name).toBeLessThanOrEqual(1e-6));
+    expect(f32(state[0]!.tensor)[0]).toBe(5);
+    state.slice(1).forEach((s, k) => expect(maxAbsDiff(f32(s.tensor), refMoments[k]!), s.name).toBeLessThanOrEqual(1e-6));
     refOpt.dispose();
     opt.dispose();
     tf.dispose([...ref.targets, ...p.targets, refState[0]!.tensor, state[0]!.tensor]);
@@ -127,7 +127,7 @@ describe.runIf(!skipRequested && reg.ok)('fused native Adam', () => {
     const { grads } = tf.variableGrads(b.loss, b.vars);
     resumed.applyGradients(grads);
     tf.dispose(grads);
-    saved.forEach((s, k) => f32(expect(maxAbsDiff(s.tensor), savedCopy[k]!), s.name).toBe(0));
+    saved.forEach((s, k) => expect(maxAbsDiff(f32(s.tensor), savedCopy[k]!), s.name).toBe(0));
     optB.dispose();
     saved[0]!.tensor.dispose();
     const { grads: g2 } = tf.variableGrads(b.loss, b.vars);
@@ -142,7 +142,7 @@ describe.runIf(!skipRequested && reg.ok)('fused native Adam', () => {
       optC.applyGradients(gc);
       tf.dispose(gc);
     }
-    b.vars.forEach((v, k) => f32(expect(maxAbsDiff(v), f32(c.vars[k]!)), `variable ${k}`).toBeLessThanOrEqual(1e-5));
+    b.vars.forEach((v, k) => expect(maxAbsDiff(f32(v), f32(c.vars[k]!)), `variable ${k}`).toBeLessThanOrEqual(1e-5));
     // Control: the lr schedule of `run` gives different weights, so the comparison can fail.
     expect(maxAbsDiff(straight[2]!, f32(c.vars[2]!))).toBeGreaterThan(1e-4);
     [optA, resumed, optC].forEach((o) => o.dispose());
@@ -155,8 +155,8 @@ describe.runIf(!skipRequested && reg.ok)('fused native Adam', () => {
     const view = tf.reshape(p.vars[0]!, [-1]); // same data id as the variable
     const before = f32(view).slice();
     run(createAdam(1e-2), p, 1);
-    f32(expect(maxAbsDiff(view), before)).toBe(0);
-    f32(expect(maxAbsDiff(p.vars[0]!), before)).toBeGreaterThan(1e-3);
+    expect(maxAbsDiff(f32(view), before)).toBe(0);
+    expect(maxAbsDiff(f32(p.vars[0]!), before)).toBeGreaterThan(1e-3);
     tf.dispose([view, ...p.targets]);
   });
 });
