@@ -124,24 +124,16 @@ describe.runIf(!skipRequested && reg.ok)('fused native Adam', () => {
     // The restored moments share storage with optB's (refCount 2): the fused step must write
     // fresh arrays rather than change optB's state underneath it.
     setLearningRate(resumed, 1e-2);
-    const { grads } = tf.variableGrads(b.loss, b.vars);
-    resumed.applyGradients(grads);
-    tf.dispose(grads);
+    resumed.minimize(b.loss, false, b.vars);
     saved.forEach((s, k) => expect(maxAbsDiff(f32(s.tensor), savedCopy[k]!), s.name).toBe(0));
     optB.dispose();
     saved[0]!.tensor.dispose();
-    const { grads: g2 } = tf.variableGrads(b.loss, b.vars);
-    resumed.applyGradients(g2);
-    tf.dispose(g2);
+    resumed.minimize(b.loss, false, b.vars);
     // The learning rate changes after step 2 in `run`; the resumed run kept 1e-2, so compare
     // against an uninterrupted run with the same schedule instead.
     const c = problem('c');
     const optC = createAdam(1e-2);
-    for (let i = 0; i < 4; i++) {
-      const { grads: gc } = tf.variableGrads(c.loss, c.vars);
-      optC.applyGradients(gc);
-      tf.dispose(gc);
-    }
+    for (let i = 0; i < 4; i++) optC.minimize(c.loss, false, c.vars);
     b.vars.forEach((v, k) => expect(maxAbsDiff(f32(v), f32(c.vars[k]!)), `variable ${k}`).toBeLessThanOrEqual(1e-5));
     // Control: the lr schedule of `run` gives different weights, so the comparison can fail.
     expect(maxAbsDiff(straight[2]!, f32(c.vars[2]!))).toBeGreaterThan(1e-4);
