@@ -10,6 +10,7 @@ import {
   registerNativeBackend,
   resetNativeKernelStats,
 } from '../src/engine/backend/native-backend';
+import { buildModel } from '../src/engine/models/build-model';
 import { Rng } from '../src/engine/util/rng';
 
 const skipRequested = process.env.SEG_STUDIO_SKIP_NATIVE === '1';
@@ -283,6 +284,45 @@ describe.runIf(reg.ok)('native backend matches the cpu backend', () => {
       ['Conv2D', 'FusedBatchNorm', 'Relu', 'MaxPool', 'MaxPoolGrad', 'Concat', 'SplitV', 'Sum', 'Sigmoid'],
     );
   });
+
+  // Inference folding (native-inference-fold.ts): conv → BN (→ ReLU) as one convolution and
+  // add → ReLU as one pass. Batch-norm statistics are set to random values so the fold matters.
+  for (const [kind, base, size] of [['unet', 4, 32], ['resnet34_unet', 4, 64]] as const) {
+    it(`model.predict of ${kind} with folded batch norms matches the cpu backend`, async () => {
+      await tf.setBackend('cpu');
+      const model = buildModel({ model: kind, base, size, seed: 3 });
+      let seed = 100;
+      let bnLayers = 0;
+      for (const layer of model.layers) {
+        if (layer.getClassName() !== 'BatchNormalization') continue;
+        bnLayers++;
+        const c = layer.getWeights()[0]!.shape[0]!;
+        const r = (lo: number, hi: number) => tf.tensor1d(rand([c], seed++, lo, hi).data);
+        layer.setWeights([r(0.5, 1.5), r(-0.5, 0.5), r(-0.3, 0.3), r(0.2, 2)]);
+      }
+      const x = rand([2, size, size, 3], 40, 0, 1);
+      const predict = (t: tf.Tensor) => model.predict(t) as tf.Tensor;
+      const want = await runOn('cpu', [x], predict);
+      resetNativeKernelStats();
+      const got = await runOn('native', [x], predict);
+      const stats = nativeKernelStats();
+      expect(relErr(got[0]!.data, want[0]!.data)).toBeLessThanOrEqual(TOL);
+      // Every batch norm after a Conv2D is folded; only those after a Conv2DTranspose (the
+      // ResNet head's two) still run, and no ReLU runs on its own in the UNet.
+      const afterTranspose = kind === 'unet' ? 0 : 2;
+      expect(bnLayers).toBeGreaterThan(afterTranspose);
+      expect(stats['FusedBatchNorm']?.native ?? 0).toBe(afterTranspose);
+      if (kind === 'unet') expect(stats['Relu']?.native ?? 0).toBe(0);
+      // Opt-out: the layers' own kernels run again, with the same result.
+      process.env.SEG_STUDIO_NATIVE_FOLD = '0';
+      resetNativeKernelStats();
+      const plain = await runOn('native', [x], predict);
+      delete process.env.SEG_STUDIO_NATIVE_FOLD;
+      expect(nativeKernelStats()['FusedBatchNorm']?.native ?? 0).toBe(bnLayers);
+      expect(relErr(got[0]!.data, plain[0]!.data)).toBeLessThanOrEqual(TOL);
+      model.dispose();
+    });
+  }
 
   it('keeps tensor memory flat across repeated training steps', async () => {
     await tf.setBackend('native');

@@ -91,16 +91,25 @@ primitive_attr userScratchAttr() {
   return attr;
 }
 
-convolution_forward::primitive_desc makeFwdPd(const Geo& g, bool bias, int act, float alpha) {
+// Per-output-channel affine y = conv*scale + shift as binary post-ops (an inference batch norm
+// folded into the convolution without touching the weights; see native-inference-fold.ts).
+memory::desc channelMd(const Geo& g) { return memory::desc({1, g.OC, 1, 1}, dt::f32, tag::nchw); }
+
+convolution_forward::primitive_desc makeFwdPd(const Geo& g, bool bias, int act, float alpha, bool affine = false) {
   primitive_attr attr = userScratchAttr();
-  if (act != 0) {
+  if (act != 0 || affine) {
     post_ops po;
+    if (affine) {
+      po.append_binary(algorithm::binary_mul, channelMd(g));
+      po.append_binary(algorithm::binary_add, channelMd(g));
+    }
     switch (act) {
       case 1: po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f); break;
       case 2: po.append_eltwise(1.f, algorithm::eltwise_clip, 0.f, 6.f); break;
       case 3: po.append_eltwise(1.f, algorithm::eltwise_elu, 1.f, 0.f); break;
       case 4: po.append_eltwise(1.f, algorithm::eltwise_relu, alpha, 0.f); break;
       case 5: po.append_eltwise(1.f, algorithm::eltwise_logistic, 0.f, 0.f); break;
+      case 0: break;
       default: throw NapiError("conv: unsupported fused activation");
     }
     attr.set_post_ops(po);
@@ -134,11 +143,11 @@ std::unordered_map<std::string, std::unique_ptr<FwdEntry>> gFwd;
 std::unordered_map<std::string, std::unique_ptr<BwdDataEntry>> gBwdData;
 std::unordered_map<std::string, std::unique_ptr<BwdWeiEntry>> gBwdWei;
 
-FwdEntry& fwdEntry(const Geo& g, bool bias, int act, float alpha) {
-  std::string key = g.key() + (bias ? "b" : "n") + std::to_string(act) + ":" + std::to_string(alpha);
+FwdEntry& fwdEntry(const Geo& g, bool bias, int act, float alpha, bool affine) {
+  std::string key = g.key() + (bias ? "b" : "n") + (affine ? "a" : "") + std::to_string(act) + ":" + std::to_string(alpha);
   auto it = gFwd.find(key);
   if (it != gFwd.end()) return *it->second;
-  auto pd = makeFwdPd(g, bias, act, alpha);
+  auto pd = makeFwdPd(g, bias, act, alpha, affine);
   bool ro = pd.weights_desc() != g.weiUser();
   auto e = std::make_unique<FwdEntry>(FwdEntry{pd, convolution_forward(pd), ro, ro ? makeReorder(g.weiUser(), pd.weights_desc()) : reorder()});
   return *gFwd.emplace(key, std::move(e)).first->second;
@@ -154,7 +163,8 @@ memory stageWeights(bool needReorder, reorder& ro, const memory::desc& userMd, c
 }
 
 napi_value convForward(napi_env env, const Args& a) {
-  // x, w, bias|null, y, xShape, wShape, yShape, strides, pads, dilations, activation, alpha
+  // x, w, bias|null, y, xShape, wShape, yShape, strides, pads, dilations, activation, alpha,
+  // scale|null, shift|null (per output channel, applied after the bias, before the activation)
   Geo g = readGeo(a, 4);
   float* x = a.f32(0);
   float* w = a.f32(1);
@@ -162,13 +172,20 @@ napi_value convForward(napi_env env, const Args& a) {
   float* y = a.f32(3);
   int act = static_cast<int>(a.num(10));
   float alpha = static_cast<float>(a.num(11));
-  FwdEntry& e = fwdEntry(g, b != nullptr, act, alpha);
+  float* scale = a.f32OrNull(12);
+  float* shift = a.f32OrNull(13);
+  if ((scale == nullptr) != (shift == nullptr)) throw NapiError("conv: scale and shift go together");
+  FwdEntry& e = fwdEntry(g, b != nullptr, act, alpha, scale != nullptr);
   memory wMem = stageWeights(e.reorderW, e.wReorder, g.weiUser(), e.pd.weights_desc(), w, 0);
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(g.src(), cpuEngine(), x)},
                                        {DNNL_ARG_WEIGHTS, wMem},
                                        {DNNL_ARG_DST, memory(g.dst(), cpuEngine(), y)},
                                        {DNNL_ARG_SCRATCHPAD, scratchpadFor(e.pd)}};
   if (b) args.emplace(DNNL_ARG_BIAS, memory({{g.OC}, dt::f32, tag::x}, cpuEngine(), b));
+  if (scale) {
+    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, memory(channelMd(g), cpuEngine(), scale));
+    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, memory(channelMd(g), cpuEngine(), shift));
+  }
   e.prim.execute(cpuStream(), args);
   cpuStream().wait();
   return nullptr;
@@ -247,7 +264,7 @@ napi_value convImplName(napi_env env, const Args& a) {
 }  // namespace
 
 void registerConv(napi_env env, napi_value exports, void (*add)(napi_env, napi_value, const char*, Kernel, size_t)) {
-  add(env, exports, "convForward", convForward, 12);
+  add(env, exports, "convForward", convForward, 14);
   add(env, exports, "convBackwardData", convBackwardData, 9);
   add(env, exports, "convBackwardWeights", convBackwardWeights, 9);
   add(env, exports, "convImplName", convImplName, 0);

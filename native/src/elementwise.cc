@@ -23,6 +23,9 @@ struct SquareGrad { static float f(float a, float b) { return a * (b * 2.f); } }
 // Gradient of relu given dy=a, x=b: dy * step(x), NaN in x propagates like the reference.
 struct ReluGrad { static float f(float a, float b) { return std::isnan(b) ? b : a * (b > 0.f ? 1.f : 0.f); } };
 
+// relu(a + b) in one pass (ResNet's residual add + ReLU at inference); NaN propagates like relu.
+struct AddRelu { static float f(float a, float b) { float s = a + b; return s > 0.f ? s : (std::isnan(s) ? s : 0.f); } };
+
 template <class Op>
 void runRow(const float* a, bool va, const float* b, bool vb, float* o, int64_t n) {
   if (va && vb) {
@@ -137,6 +140,7 @@ napi_value binary(napi_env, const Args& args) {
     case 6: binaryImpl<Min>(a, as, b, bs, o, os); break;
     case 7: binaryImpl<SquareGrad>(a, as, b, bs, o, os); break;
     case 8: binaryImpl<ReluGrad>(a, as, b, bs, o, os); break;
+    case 9: binaryImpl<AddRelu>(a, as, b, bs, o, os); break;
     default: throw NapiError("binary: unknown op");
   }
   return nullptr;

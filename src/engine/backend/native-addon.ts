@@ -15,6 +15,8 @@ export interface NativeAddon {
     x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array,
     xShape: number[], wShape: number[], yShape: number[], strides: number[], pads: number[], dilations: number[],
     activation: number, alpha: number,
+    /** Per-output-channel y = y*scale + shift before the activation (both or neither). */
+    scale: Float32Array | null, shift: Float32Array | null,
   ): void;
   convBackwardData(
     dy: Float32Array, w: Float32Array, dx: Float32Array,

@@ -17,6 +17,7 @@ import { gradientKernels, installNativeGradients } from './native-gradients';
 import { batchNormTrainKernels, installFusedBatchNormLayer } from './native-batchnorm-train';
 import type { NativeKernel, NativeKernelArgs } from './native-kernel-util';
 import { installNativeAdam } from '../train/native-adam';
+import { foldKernels, installInferenceFolding } from './native-inference-fold';
 
 export const NATIVE_BACKEND = 'native';
 
@@ -40,7 +41,7 @@ export interface NativeKernelInfo {
   nativeKernels: string[];
 }
 
-export const NATIVE_KERNELS: NativeKernel[] = [...convKernels, ...elementwiseKernels, ...dataKernels, ...gradientKernels, ...batchNormTrainKernels];
+export const NATIVE_KERNELS: NativeKernel[] = [...convKernels, ...elementwiseKernels, ...dataKernels, ...gradientKernels, ...batchNormTrainKernels, ...foldKernels];
 
 /** Threads: SEG_STUDIO_THREADS when set to a positive integer, otherwise every available core. */
 export function nativeThreadCount(): number {
@@ -121,6 +122,8 @@ export async function registerNativeBackend(): Promise<NativeBackendResult> {
     installNativeGradients();
     installNativeAdam(addon, NATIVE_BACKEND);
     if (process.env.SEG_STUDIO_NATIVE_FUSED_BN !== '0') installFusedBatchNormLayer();
+    // After the training-mode batch-norm patch: the fold wraps whatever `call` is installed.
+    installInferenceFolding();
     registered = { ok: true, device: deviceName(addon), threads };
   } catch (err) {
     registered = { ok: false, reason: `native backend registration failed: ${(err as Error).message}` };

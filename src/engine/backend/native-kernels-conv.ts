@@ -42,7 +42,13 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, elu: 3, leakyrelu: 4, sigmoid: 5 };
 
-function forward(args: NativeKernelArgs, addon: NativeAddon, fused: boolean): TensorInfo | null {
+/** Per-output-channel affine applied after the bias (an inference batch norm, folded). */
+export interface ChannelAffine {
+  scale: Float32Array;
+  shift: Float32Array;
+}
+
+export function forward(args: NativeKernelArgs, addon: NativeAddon, fused: boolean, affine: ChannelAffine | null = null): TensorInfo | null {
   const { backend, attrs } = args;
   const x = tensorInput(args, 'x');
   const w = tensorInput(args, 'filter');
@@ -65,8 +71,12 @@ function forward(args: NativeKernelArgs, addon: NativeAddon, fused: boolean): Te
     act = ACTIVATIONS[name]!;
     alpha = name === 'leakyrelu' ? Number(attrs.leakyreluAlpha ?? 0.2) : 0;
   }
+  if (affine && (affine.scale.length !== g.yShape[3] || affine.shift.length !== g.yShape[3])) return null;
   return output(backend, g.yShape, (y) =>
-    addon.convForward(xv, wv, bias, y, g.xShape, g.wShape, g.yShape, g.strides, g.pads, g.dilations, act, alpha),
+    addon.convForward(
+      xv, wv, bias, y, g.xShape, g.wShape, g.yShape, g.strides, g.pads, g.dilations, act, alpha,
+      affine?.scale ?? null, affine?.shift ?? null,
+    ),
   );
 }
 
