@@ -162,7 +162,25 @@ describe.runIf(reg.ok)('native backend matches the cpu backend', () => {
       const [gamma, beta, movingMean, movingVariance] = layer.getWeights();
       return [y, dx, ...Object.values(grads), gamma!, beta!, movingMean!, movingVariance!];
     };
-    await expectSame([rand([2, 16, 16, 6], 16, -1, 2)], run, ['SegNativeBatchNormTrain', 'SegNativeBatchNormTrainDx']);
+    await expectSame([rand([2, 16, 16, 6], 16, -1, 2)], run, ['SegNativeBatchNormTrain', 'SegNativeBatchNormTrainGrad']);
+  });
+
+  it('batch norm → ReLU layers in training mode (ReLU fused into the batch-norm op): output, gradients, moving stats', async () => {
+    const run = (x: tf.Tensor) => {
+      const input = tf.input({ shape: x.shape.slice(1) });
+      const bn = tf.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5 });
+      const model = tf.model({ inputs: input, outputs: tf.layers.reLU().apply(bn.apply(input)) as tf.SymbolicTensor });
+      const r = tf.tensor(rand(x.shape, 37).data, x.shape);
+      const f = (xx: tf.Tensor) => tf.sum(tf.mul(model.apply(xx, { training: true }) as tf.Tensor, r)) as tf.Scalar;
+      const dx = tf.grad(f)(x);
+      const { grads } = tf.variableGrads(() => f(x), bn.trainableWeights.map((w) => w.read() as tf.Variable));
+      const y = model.apply(x, { training: true }) as tf.Tensor;
+      return [y, dx, ...Object.values(grads), ...bn.getWeights()];
+    };
+    await expectSame([rand([2, 16, 16, 6], 38, -1, 2)], run, ['SegNativeBatchNormTrain', 'SegNativeBatchNormTrainGrad']);
+    const stats = nativeKernelStats();
+    expect(stats['Relu']?.native ?? 0, 'ReLU ran on its own').toBe(0);
+    expect(stats['SegNativeBinary']?.native ?? 0, 'ReLU gradient ran on its own').toBe(0);
   });
 
   for (const [k, s, pad] of [[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'same']] as const) {

@@ -111,7 +111,8 @@ napi_value batchNormGradSums(napi_env, const Args& a) {
 // over all rows, then y = (x - mean) * gamma / sqrt(var + eps) + beta. Two-pass statistics
 // (mean first, then squared deviations) in double for accuracy.
 napi_value batchNormTrain(napi_env, const Args& a) {
-  // x, gamma, beta, eps, channels, y, mean, variance
+  // x, gamma, beta, eps, channels, y, mean, variance, relu (apply max(0, .) to y: the BN+ReLU
+  // pair as one op, so the pre-ReLU tensor is never materialized)
   size_t n;
   const float* x = a.f32(0, &n);
   const float* g = a.f32(1);
@@ -158,38 +159,111 @@ napi_value batchNormTrain(napi_env, const Args& a) {
     k[c] = static_cast<float>(g[c] / std::sqrt(var + eps));
     off[c] = b[c];
   }
+  const bool relu = a.num(8) != 0;
   parallelFor(rows, std::max<int64_t>(1, kGrain / C), [&](int64_t s, int64_t e) {
     const float *pk = k.data(), *po = off.data();
     for (int64_t r = s; r < e; ++r) {
       const float* xr = x + r * C;
       float* yr = y + r * C;
-      for (int64_t c = 0; c < C; ++c) yr[c] = (xr[c] - pm[c]) * pk[c] + po[c];
+      if (relu) {
+        for (int64_t c = 0; c < C; ++c) {
+          const float v = (xr[c] - pm[c]) * pk[c] + po[c];
+          yr[c] = v > 0.f ? v : (std::isnan(v) ? v : 0.f);
+        }
+      } else {
+        for (int64_t c = 0; c < C; ++c) yr[c] = (xr[c] - pm[c]) * pk[c] + po[c];
+      }
     }
   });
   return nullptr;
 }
 
-// dx of training-mode batch norm given per-channel factors (computed by the caller from
-// batchNormGradSums): dx = k * (dy - a - (x - mean) * b).
-napi_value batchNormTrainDx(napi_env, const Args& a) {
-  // x, dy, mean, k, a, b, channels, dx
-  size_t n;
+// The whole backward of training-mode batch norm (optionally followed by ReLU) in one call:
+//   g = dy (or dy masked by y > 0 when the forward applied ReLU; y is that output)
+//   sumG[c] = Σ g,  sumGXc[c] = Σ g·(x − mean)           (one pass, double accumulation)
+//   r = 1/√(var+ε): dgamma = r·sumGXc, dbeta = sumG,
+//   dx = γr·(g − sumG/M − (x − mean)·r²·sumGXc/M)          (second pass)
+// Replaces a sums kernel, ~8 tiny tensor ops and a dx kernel per layer (plus ReLU's own
+// gradient pass and the pre-ReLU tensor it needed).
+napi_value batchNormTrainGrad(napi_env, const Args& a) {
+  // x, dy, y|null, mean, variance, gamma, eps, channels, dx, dgamma, dbeta
+  size_t n, dyl;
   const float* x = a.f32(0, &n);
-  const float* dy = a.f32(1);
-  const float* m = a.f32(2);
-  const float* k = a.f32(3);
-  const float* av = a.f32(4);
-  const float* bv = a.f32(5);
-  const int64_t C = a.i64(6);
-  float* dx = a.f32(7);
-  if (C <= 0 || n % C != 0) throw NapiError("batchNormTrainDx: bad shapes");
+  const float* dy = a.f32(1, &dyl);
+  const float* y = a.f32OrNull(2);
+  const float* m = a.f32(3);
+  const float* var = a.f32(4);
+  const float* gamma = a.f32(5);
+  const double eps = a.num(6);
+  const int64_t C = a.i64(7);
+  float* dx = a.f32(8);
+  float* dgamma = a.f32(9);
+  float* dbeta = a.f32(10);
+  if (C <= 0 || n % C != 0 || dyl != n || n == 0) throw NapiError("batchNormTrainGrad: bad shapes");
   const int64_t rows = static_cast<int64_t>(n) / C;
+  // The ReLU mask is a select (vectorizes); NaN in y counts as "not > 0" (a NaN x already makes
+  // dx NaN through the (x - mean) term).
+  const int64_t threads = omp_get_max_threads();
+  std::vector<double> sumG(threads * C, 0.0), sumGXc(threads * C, 0.0);
   parallelFor(rows, std::max<int64_t>(1, kGrain / C), [&](int64_t s, int64_t e) {
+    const int t = omp_get_thread_num();
+    constexpr int64_t kBlock = 256;
+    std::vector<float> fG(C), fGXc(C);
+    double* pG = &sumG[t * C];
+    double* pGXc = &sumGXc[t * C];
+    for (int64_t r0 = s; r0 < e; r0 += kBlock) {
+      std::fill(fG.begin(), fG.end(), 0.f);
+      std::fill(fGXc.begin(), fGXc.end(), 0.f);
+      const int64_t r1 = std::min(e, r0 + kBlock);
+      for (int64_t r = r0; r < r1; ++r) {
+        const float* xr = x + r * C;
+        const float* gr = dy + r * C;
+        if (y) {
+          const float* yr = y + r * C;
+          for (int64_t c = 0; c < C; ++c) {
+            const float gi = yr[c] > 0.f ? gr[c] : 0.f;
+            fG[c] += gi;
+            fGXc[c] += gi * (xr[c] - m[c]);
+          }
+        } else {
+          for (int64_t c = 0; c < C; ++c) {
+            fG[c] += gr[c];
+            fGXc[c] += gr[c] * (xr[c] - m[c]);
+          }
+        }
+      }
+      for (int64_t c = 0; c < C; ++c) {
+        pG[c] += fG[c];
+        pGXc[c] += fGXc[c];
+      }
+    }
+  });
+  std::vector<float> k(C), av(C), bv(C);
+  for (int64_t c = 0; c < C; ++c) {
+    double sg = 0, sgx = 0;
+    for (int64_t t = 0; t < threads; ++t) {
+      sg += sumG[t * C + c];
+      sgx += sumGXc[t * C + c];
+    }
+    const double r = 1.0 / std::sqrt(static_cast<double>(var[c]) + eps);
+    dgamma[c] = static_cast<float>(r * sgx);
+    dbeta[c] = static_cast<float>(sg);
+    k[c] = static_cast<float>(gamma[c] * r);
+    av[c] = static_cast<float>(sg / rows);
+    bv[c] = static_cast<float>(r * r * sgx / rows);
+  }
+  parallelFor(rows, std::max<int64_t>(1, kGrain / C), [&](int64_t s, int64_t e) {
+    const float *pk = k.data(), *pa = av.data(), *pb = bv.data();
     for (int64_t r = s; r < e; ++r) {
       const float* xr = x + r * C;
       const float* gr = dy + r * C;
       float* o = dx + r * C;
-      for (int64_t c = 0; c < C; ++c) o[c] = k[c] * (gr[c] - av[c] - (xr[c] - m[c]) * bv[c]);
+      if (y) {
+        const float* yr = y + r * C;
+        for (int64_t c = 0; c < C; ++c) o[c] = pk[c] * ((yr[c] > 0.f ? gr[c] : 0.f) - pa[c] - (xr[c] - m[c]) * pb[c]);
+      } else {
+        for (int64_t c = 0; c < C; ++c) o[c] = pk[c] * (gr[c] - pa[c] - (xr[c] - m[c]) * pb[c]);
+      }
     }
   });
   return nullptr;
@@ -200,8 +274,8 @@ napi_value batchNormTrainDx(napi_env, const Args& a) {
 void registerBatchNorm(napi_env env, napi_value exports, void (*add)(napi_env, napi_value, const char*, Kernel, size_t)) {
   add(env, exports, "batchNormApply", batchNormApply, 8);
   add(env, exports, "batchNormGradSums", batchNormGradSums, 6);
-  add(env, exports, "batchNormTrain", batchNormTrain, 8);
-  add(env, exports, "batchNormTrainDx", batchNormTrainDx, 8);
+  add(env, exports, "batchNormTrain", batchNormTrain, 9);
+  add(env, exports, "batchNormTrainGrad", batchNormTrainGrad, 11);
 }
 
 }  // namespace seg

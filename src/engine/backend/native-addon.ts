@@ -41,8 +41,16 @@ export interface NativeAddon {
     eps: number, y: Float32Array, channels: number,
   ): void;
   batchNormGradSums(x: Float32Array, dy: Float32Array, mean: Float32Array, channels: number, sumDy: Float32Array, sumDyXc: Float32Array): void;
-  batchNormTrain(x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number, channels: number, y: Float32Array, mean: Float32Array, variance: Float32Array): void;
-  batchNormTrainDx(x: Float32Array, dy: Float32Array, mean: Float32Array, k: Float32Array, a: Float32Array, b: Float32Array, channels: number, dx: Float32Array): void;
+  /** relu: y = max(0, batchnorm(x)), the BN+ReLU pair in one pass. */
+  batchNormTrain(
+    x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number, channels: number,
+    y: Float32Array, mean: Float32Array, variance: Float32Array, relu: 0 | 1,
+  ): void;
+  /** Full backward of batchNormTrain; y (its ReLU output) masks dy when given. */
+  batchNormTrainGrad(
+    x: Float32Array, dy: Float32Array, y: Float32Array | null, mean: Float32Array, variance: Float32Array,
+    gamma: Float32Array, eps: number, channels: number, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+  ): void;
   concat(inputs: Float32Array[], innerSizes: number[], outer: number, out: Float32Array): void;
   slice(x: Float32Array, xShape: number[], begin: number[], size: number[], out: Float32Array): void;
   tile(x: Float32Array, xShape: number[], reps: number[], out: Float32Array): void;

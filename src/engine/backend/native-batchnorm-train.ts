@@ -7,14 +7,20 @@
 // and one dx pass. BatchNormalization layers use it while the backend is 'native', the layer
 // is in training mode and normalizes the last axis with both gamma and beta; otherwise the
 // layer's own implementation runs unchanged.
+//
+// When the layer's only consumer is a plain ReLU layer, the ReLU is applied in the same pass and
+// the ReLU layer passes the tensor through (native-inference-fold.ts markDone): the pre-ReLU
+// activation is never materialized (one full-size tensor less per conv block kept for backward:
+// UNet-64 peak RSS) and the backward is one call that masks dy by y > 0. The moving averages are
+// updated on the [C]-sized statistics in JavaScript, with tfjs' float32 arithmetic.
 import * as tf from '@tensorflow/tfjs';
 import type { GradSaveFunc, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 
+import { isPlainRelu, markDone, soleConsumer, type LayerLike } from './native-inference-fold';
 import { f32, tensorInput, type NativeKernel } from './native-kernel-util';
 
 const TRAIN_KERNEL = 'SegNativeBatchNormTrain';
-const DX_KERNEL = 'SegNativeBatchNormTrainDx';
-const SUMS_KERNEL = 'SegNativeBatchNormGradSums';
+const GRAD_KERNEL = 'SegNativeBatchNormTrainGrad';
 
 export const batchNormTrainKernels: NativeKernel[] = [
   {
@@ -25,7 +31,7 @@ export const batchNormTrainKernels: NativeKernel[] = [
       if (!xv || !gv || !bv) throw new Error(`${TRAIN_KERNEL}: float32 inputs required`);
       const c = x.shape[x.shape.length - 1]!;
       const y = new Float32Array(xv.length), mean = new Float32Array(c), variance = new Float32Array(c);
-      addon.batchNormTrain(xv, gv, bv, Number(attrs.eps), c, y, mean, variance);
+      addon.batchNormTrain(xv, gv, bv, Number(attrs.eps), c, y, mean, variance, attrs.relu ? 1 : 0);
       return [
         backend.makeTensorInfo(x.shape.slice(), 'float32', y),
         backend.makeTensorInfo([c], 'float32', mean),
@@ -34,16 +40,24 @@ export const batchNormTrainKernels: NativeKernel[] = [
     },
   },
   {
-    kernelName: DX_KERNEL,
+    // [dx, dgamma, dbeta] in one call; input y (the ReLU output) is present when the forward applied ReLU.
+    kernelName: GRAD_KERNEL,
     impl: (args, addon) => {
-      const names = ['x', 'dy', 'mean', 'k', 'a', 'b'];
-      const vals = names.map((n) => f32(args.backend, tensorInput(args, n)));
-      if (vals.some((v) => !v)) throw new Error(`${DX_KERNEL}: float32 inputs required`);
-      const x = tensorInput(args, 'x')!;
-      const [xv, dyv, mv, kv, av, bv] = vals as Float32Array[];
-      const dx = new Float32Array(xv!.length);
-      addon.batchNormTrainDx(xv!, dyv!, mv!, kv!, av!, bv!, x.shape[x.shape.length - 1]!, dx);
-      return args.backend.makeTensorInfo(x.shape.slice(), 'float32', dx);
+      const { backend } = args;
+      const get = (n: string) => f32(backend, tensorInput(args, n));
+      const x = tensorInput(args, 'x');
+      const xv = get('x'), dyv = get('dy'), mv = get('mean'), vv = get('variance'), gv = get('gamma');
+      const yT = tensorInput(args, 'y');
+      const yv = yT ? get('y') : null;
+      if (!x || !xv || !dyv || !mv || !vv || !gv || (yT && !yv)) throw new Error(`${GRAD_KERNEL}: float32 inputs required`);
+      const c = x.shape[x.shape.length - 1]!;
+      const dx = new Float32Array(xv.length), dgamma = new Float32Array(c), dbeta = new Float32Array(c);
+      addon.batchNormTrainGrad(xv, dyv, yv, mv, vv, gv, Number(args.attrs.eps), c, dx, dgamma, dbeta);
+      return [
+        backend.makeTensorInfo(x.shape.slice(), 'float32', dx),
+        backend.makeTensorInfo([c], 'float32', dgamma),
+        backend.makeTensorInfo([c], 'float32', dbeta),
+      ];
     },
   },
 ];
@@ -52,43 +66,41 @@ const run = (name: string, inputs: Record<string, Tensor>, attrs: Record<string,
   tf.engine().runKernel(name, inputs, attrs as NamedAttrMap);
 
 /**
- * y = batchnorm(x) with batch statistics over every axis but the last, plus those statistics
- * (mean and biased variance, as tf.moments gives) for the caller's moving averages.
- * Gradients flow to x, gamma and beta.
+ * y = batchnorm(x) (or relu(batchnorm(x)) with `relu`) with batch statistics over every axis but
+ * the last, plus those statistics (mean and biased variance, as tf.moments gives) as Float32Arrays
+ * for the caller's moving averages. Gradients flow to x, gamma and beta.
  */
-export function fusedBatchNormTrain(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): { y: Tensor; mean: Tensor; variance: Tensor } {
-  let stats: Tensor[] = [];
+export function fusedBatchNormTrain(
+  x: Tensor, gamma: Tensor, beta: Tensor, eps: number, relu = false,
+): { y: Tensor; mean: Float32Array; variance: Float32Array } {
+  let mean: Float32Array = new Float32Array(0), variance: Float32Array = new Float32Array(0);
   const op = tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
     const [xx, g, b, save] = args as [Tensor, Tensor, Tensor, GradSaveFunc];
-    const [y, mean, variance] = run(TRAIN_KERNEL, { x: xx, gamma: g, beta: b }, { eps }) as Tensor[];
-    save([xx, g, mean!, variance!]);
-    stats = [tf.keep(mean!.clone()), tf.keep(variance!.clone())];
+    const [y, m, v] = run(TRAIN_KERNEL, { x: xx, gamma: g, beta: b }, { eps, relu }) as Tensor[];
+    // The statistics are read now (CPU storage, no copy) so no extra tensors outlive the call.
+    mean = m!.dataSync() as Float32Array;
+    variance = v!.dataSync() as Float32Array;
+    // With ReLU fused, its output y is saved for the dy mask: the next layer keeps it anyway.
+    save(relu ? [xx, g, m!, v!, y!] : [xx, g, m!, v!]);
     return {
       value: y!,
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
-        const [sx, sg, sm, sv] = saved as [Tensor, Tensor, Tensor, Tensor];
-        const dyT = dy as Tensor;
-        const m = sx.size / sx.shape[sx.shape.length - 1]!;
-        const [sumDy, sumDyXc] = run(SUMS_KERNEL, { x: sx, dy: dyT, mean: sm }) as Tensor[];
-        const r = tf.rsqrt(tf.add(sv, eps));
-        // dx = gamma*r * (dy - sumDy/M - (x-mean) * r^2 * sumDyXc/M)
-        const dx = run(DX_KERNEL, {
-          x: sx, dy: dyT, mean: sm,
-          k: tf.mul(sg, r), a: tf.div(sumDy!, m), b: tf.div(tf.mul(tf.square(r), sumDyXc!), m),
-        }) as Tensor;
-        return [dx, tf.mul(r, sumDyXc!), sumDy!];
+        const [sx, sg, sm, sv, sy] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor | undefined];
+        const inputs: Record<string, Tensor> = { x: sx, dy: dy as Tensor, mean: sm, variance: sv, gamma: sg };
+        if (sy) inputs.y = sy;
+        return run(GRAD_KERNEL, inputs, { eps }) as Tensor[];
       },
     };
   });
   const y = op(x, gamma, beta);
-  return { y, mean: stats[0]!, variance: stats[1]! };
+  return { y, mean, variance };
 }
 
 interface LayerVar {
   read(): Tensor;
   write(v: Tensor): void;
 }
-interface BatchNormLayerLike {
+interface BatchNormLayerLike extends LayerLike {
   axis: number;
   momentum: number;
   epsilon: number;
@@ -118,17 +130,21 @@ export function installFusedBatchNormLayer(): void {
       training && tf.getBackend() === 'native' && input !== undefined && (!Array.isArray(inputs) || inputs.length === 1) &&
       input.dtype === 'float32' && rank >= 2 && axis === rank - 1 && this.center && this.scale && this.gamma && this.beta;
     if (!fusable) return original.call(this, inputs, kwargs);
+    const next = soleConsumer(this);
+    const relu = isPlainRelu(next) ? next : null;
     return tf.tidy(() => {
-      const { y, mean, variance } = fusedBatchNormTrain(input!, this.gamma!.read(), this.beta!.read(), this.epsilon);
-      // Same moving-average update as the layer: v -= (v - batchStat) * (1 - momentum).
+      const { y, mean, variance } = fusedBatchNormTrain(input!, this.gamma!.read(), this.beta!.read(), this.epsilon, relu !== null);
+      // Same moving-average update as the layer, v ← v − (v − stat)·(1 − momentum), with each
+      // step rounded to float32 as tfjs' tensor ops do; on [C] values, so plain JavaScript.
+      const decay = Math.fround(1 - this.momentum);
       for (const [v, stat] of [[this.movingMean, mean], [this.movingVariance, variance]] as const) {
-        tf.tidy(() => {
-          const orig = v.read();
-          v.write(tf.sub(orig, tf.mul(tf.sub(orig, stat), 1 - this.momentum)));
-        });
+        const orig = v.read();
+        const ov = orig.dataSync() as Float32Array;
+        const next = new Float32Array(ov.length);
+        for (let i = 0; i < ov.length; i++) next[i] = Math.fround(ov[i]! - Math.fround(Math.fround(ov[i]! - stat[i]!) * decay));
+        v.write(tf.tensor(next, orig.shape, 'float32'));
       }
-      tf.dispose([mean, variance]);
-      return y;
+      return relu ? markDone(y, [relu], true) : y;
     });
   };
 }

@@ -53,16 +53,19 @@ export const foldKernels: NativeKernel[] = [
   },
 ];
 
-/** Data id of an output → the layers whose computation it already includes. */
-const done = new WeakMap<object, Set<object>>();
+/**
+ * Data id of an output → the layers whose computation it already includes, and in which mode
+ * (an inference fold uses moving statistics, so it must never stand in for a training call).
+ */
+const done = new WeakMap<object, { layers: Set<object>; training: boolean }>();
 
-interface LayerVar {
+export interface LayerVar {
   read(): Tensor;
 }
-interface NodeLike {
+export interface NodeLike {
   outboundLayer: LayerLike;
 }
-interface LayerLike {
+export interface LayerLike {
   getClassName(): string;
   inboundNodes: unknown[];
   outboundNodes: NodeLike[];
@@ -104,12 +107,12 @@ function active(kwargs: Record<string, unknown> | undefined): boolean {
 }
 
 /** The one layer consuming this (non-shared) layer's output, or null. */
-function soleConsumer(layer: LayerLike): LayerLike | null {
+export function soleConsumer(layer: LayerLike): LayerLike | null {
   if (layer.inboundNodes.length !== 1 || layer.outboundNodes.length !== 1) return null;
   return layer.outboundNodes[0]!.outboundLayer;
 }
 
-function isPlainRelu(layer: LayerLike | null): layer is ReluLike {
+export function isPlainRelu(layer: LayerLike | null): layer is ReluLike {
   if (!layer) return false;
   const name = layer.getClassName();
   if (name === 'ReLU') return (layer as ReluLike).maxValue == null;
@@ -129,10 +132,13 @@ function one(inputs: Tensor | Tensor[]): Tensor | null {
   return inputs.length === 1 ? inputs[0]! : null;
 }
 
-function mark(t: Tensor, layers: object[]): Tensor {
-  if (layers.length) done.set(t.dataId, new Set(layers));
+/** Records that `t` already includes the work of `layers` (they will return it unchanged). */
+export function markDone(t: Tensor, layers: object[], training: boolean): Tensor {
+  if (layers.length) done.set(t.dataId, { layers: new Set(layers), training });
   return t;
 }
+
+const mark = (t: Tensor, layers: object[]) => markDone(t, layers, false);
 
 /** Conv2D (+ its BatchNormalization, + its ReLU) as one fused convolution. */
 function convCall(this: ConvLike, original: CallFn, inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[] {
@@ -173,7 +179,8 @@ function addCall(this: LayerLike, original: CallFn, inputs: Tensor | Tensor[], k
 /** BatchNormalization / ReLU: skip when the producer already applied this layer. */
 function skipIfDone(this: LayerLike, original: CallFn, inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[] {
   const x = one(inputs);
-  if (x && active(kwargs) && done.get(x.dataId)?.has(this)) return x;
+  const entry = x ? done.get(x.dataId) : undefined;
+  if (entry && entry.layers.has(this) && entry.training === Boolean(kwargs?.training) && tf.getBackend() === 'native') return x!;
   return original.call(this, inputs, kwargs);
 }
 
