@@ -75,7 +75,9 @@ export class RunsService {
 
   resume(input: { runId: number; epochs?: number }): { runId: number } {
     const rec = this.mustGet(input.runId);
-    if (rec.status === 'running' || rec.status === 'queued' || this.supervisors.has(rec.id) || this.queue.isQueued(rec.id)) {
+    // A run whose row is finished may still have a supervisor for the moment its worker takes to
+    // exit; the per-device queue starts the resumed job only after that one has ended.
+    if (rec.status === 'running' || rec.status === 'queued' || this.queue.isQueued(rec.id)) {
       throw new StudioError('CONFLICT', `run ${rec.id} is ${rec.status}; only a stopped run can be resumed`);
     }
     const epochs = input.epochs ?? rec.config.epochs;
