@@ -267,6 +267,10 @@ describe.runIf(reg.ok)('native backend matches the cpu backend', () => {
     ], ['Slice', 'Tile']);
   });
 
+  it('clipByValue gradient (the BCE clip)', async () => {
+    await expectSame([rand([2, 40, 30, 1], 39, -0.5, 1.5)], gradsOf((x) => tf.clipByValue(x, 0.1, 0.9)), ['SegNativeClipGrad']);
+  });
+
   it('constant padding (ZeroPadding2D, PadV2) with its gradient', async () => {
     await expectSame([rand([2, 5, 6, 3], 34)], gradsOf((x) => tf.pad(x, [[0, 0], [3, 3], [1, 2], [0, 0]])), ['PadV2']);
     await expectSame([rand([4, 7, 5], 35)], (x) => [tf.pad(x, [[1, 0], [0, 2], [2, 1]], 1.5), tf.pad(x, [[0, 0], [0, 0], [0, 0]])], ['PadV2']);

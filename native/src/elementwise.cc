@@ -223,12 +223,30 @@ napi_value addN(napi_env env, const Args& args) {
   return nullptr;
 }
 
+// Gradient of clipByValue: dy where lo <= x <= hi, else 0 (NaN x gives 0, as tfjs' where does).
+// tfjs-core builds it from greaterEqual, lessEqual, logicalAnd, zerosLike and where: five
+// passes (three bool tensors) in pure JavaScript for the BCE clip of every training step.
+napi_value clipGrad(napi_env, const Args& args) {
+  // dy, x, out, lo, hi
+  size_t n, xn, on;
+  const float* dy = args.f32(0, &n);
+  const float* x = args.f32(1, &xn);
+  float* o = args.f32(2, &on);
+  const float lo = static_cast<float>(args.num(3)), hi = static_cast<float>(args.num(4));
+  if (xn != n || on != n) throw NapiError("clipGrad: size mismatch");
+  parallelFor(static_cast<int64_t>(n), kGrain, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) o[i] = (x[i] >= lo && x[i] <= hi) ? dy[i] : 0.f;
+  });
+  return nullptr;
+}
+
 }  // namespace
 
 void registerElementwise(napi_env env, napi_value exports, void (*add)(napi_env, napi_value, const char*, Kernel, size_t)) {
   add(env, exports, "binary", binary, 7);
   add(env, exports, "unary", unary, 4);
   add(env, exports, "addN", addN, 2);
+  add(env, exports, "clipGrad", clipGrad, 5);
 }
 
 }  // namespace seg

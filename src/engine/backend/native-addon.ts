@@ -29,6 +29,8 @@ export interface NativeAddon {
   binary(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Float32Array, outShape: number[]): void;
   unary(op: number, x: Float32Array, y: Float32Array, param: number): void;
   addN(inputs: Float32Array[], out: Float32Array): void;
+  /** out = lo <= x <= hi ? dy : 0 (gradient of clipByValue). */
+  clipGrad(dy: Float32Array, x: Float32Array, out: Float32Array, lo: number, hi: number): void;
   /** Returns false when the axes do not collapse to [kept, reduced, kept]; the caller falls back. */
   reduce(op: number, x: Float32Array, xShape: number[], axes: number[], out: Float32Array): boolean;
   maxPool(x: Float32Array, y: Float32Array, xShape: number[], yShape: number[], kernel: number[], strides: number[], pads: number[]): void;

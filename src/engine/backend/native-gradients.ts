@@ -2,7 +2,7 @@
 // defines these gradients as compositions of full-size element-wise ops (FusedBatchNorm: ~12
 // passes over the activation; Mean: ones + mul + div; Square: two muls; Relu: step + mul); each
 // pass allocates a tensor, and allocation plus the GC it triggers dominated a UNet training step
-// (docs/speed.md). The gradients registered here compute the same values in 1-2 passes with
+// (docs/speed.md); ClipByValue (the BCE clip): five JavaScript passes. The gradients registered here compute the same values in 1-2 passes with
 // kernels that exist only on the 'native' backend. Gradients are registered per kernel for all
 // backends, so each wrapper uses the native formula only while 'native' is the active backend
 // and the tensors are float32, and otherwise calls the original tfjs-core gradient unchanged.
@@ -15,6 +15,7 @@ import { f32, output, tensorInput, type NativeKernel } from './native-kernel-uti
 
 const BINARY_KERNEL = 'SegNativeBinary';
 const BN_SUMS_KERNEL = 'SegNativeBatchNormGradSums';
+const CLIP_GRAD_KERNEL = 'SegNativeClipGrad';
 // Op codes of native/src/elementwise.cc.
 const OP_DIV = 3;
 const OP_SQUARE_GRAD = 7;
@@ -22,6 +23,15 @@ const OP_RELU_GRAD = 8;
 
 /** Kernels used only by the gradients below (registered on the 'native' backend alone). */
 export const gradientKernels: NativeKernel[] = [
+  {
+    kernelName: CLIP_GRAD_KERNEL,
+    impl: (args, addon) => {
+      const dy = tensorInput(args, 'dy'), x = tensorInput(args, 'x');
+      const dyv = f32(args.backend, dy), xv = f32(args.backend, x);
+      if (!dy || !dyv || !xv || dyv.length !== xv.length) throw new Error(`${CLIP_GRAD_KERNEL}: float32 inputs of one shape required`);
+      return output(args.backend, dy.shape.slice(), (o) => addon.clipGrad(dyv, xv, o, Number(args.attrs.lo), Number(args.attrs.hi)));
+    },
+  },
   {
     // out[outShape] = op(broadcast(a), broadcast(b)); the output may be larger than both inputs.
     kernelName: BINARY_KERNEL,
@@ -58,6 +68,13 @@ const onNative = () => tf.getBackend() === 'native';
 type NativeGrad = (dy: Tensor, saved: Tensor[], attrs: NamedAttrMap) => Record<string, () => Tensor> | null;
 
 const nativeGrads: Record<string, NativeGrad> = {
+  ClipByValue: (dy, [x], attrs) =>
+    allF32(dy, x) && tf.util.arraysEqual(dy.shape, x!.shape)
+      ? {
+          x: () =>
+            tf.engine().runKernel(CLIP_GRAD_KERNEL, { dy, x: x! }, { lo: attrs.clipValueMin, hi: attrs.clipValueMax } as unknown as NamedAttrMap) as Tensor,
+        }
+      : null,
   Relu: (dy, [x]) => (allF32(dy, x) ? { x: () => nativeBinary(OP_RELU_GRAD, dy, x!, x!.shape) } : null),
   Square: (dy, [x]) => (allF32(dy, x) ? { x: () => nativeBinary(OP_SQUARE_GRAD, dy, x!, x!.shape) } : null),
   Mean: (dy, [x], attrs) => {
