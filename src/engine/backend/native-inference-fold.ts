@@ -1,6 +1,8 @@
 // Inference-mode layer fusion on the 'native' backend: Conv2D → BatchNormalization (→ ReLU)
 // becomes one oneDNN convolution with the batch norm folded into its filter and bias and the
-// ReLU as a post-op; Add → ReLU (ResNet's residual) becomes one element-wise pass.
+// ReLU as a post-op; Conv2DTranspose → BatchNormalization (→ ReLU) becomes the transposed
+// convolution with a scaled filter plus one bias(+ReLU) pass; Add → ReLU (ResNet's residual)
+// becomes one element-wise pass.
 //
 // Why: model.predict on UNet-8 at 64² ran 94 kernels for 19 convolutions; each separate
 // FusedBatchNorm and Relu is a full pass over the activation plus a fresh tensor, and at small
@@ -94,7 +96,8 @@ interface ReluLike extends LayerLike {
 type CallFn = (this: LayerLike, inputs: Tensor | Tensor[], kwargs: Record<string, unknown>) => Tensor | Tensor[];
 
 const BINARY_KERNEL = 'SegNativeBinary';
-const OP_ADD_RELU = 9; // native/src/elementwise.cc
+const OP_ADD = 0; // op codes of native/src/elementwise.cc
+const OP_ADD_RELU = 9;
 
 /** True while tf.grad/variableGrads is recording: the fold kernel has no gradient, so don't. */
 function recording(): boolean {
@@ -166,6 +169,57 @@ function convCall(this: ConvLike, original: CallFn, inputs: Tensor | Tensor[], k
   return mark(y, relu ? [bn, relu] : [bn]);
 }
 
+interface ConvTransposeLike extends ConvLike {
+  kernelSize: number[];
+  filters: number;
+}
+
+/** tfjs-layers' output length of a transposed convolution ('same' / 'valid'). */
+function deconvLength(dim: number, stride: number, kernel: number, padding: string): number {
+  return padding === 'valid' ? dim * stride + Math.max(kernel - stride, 0) : dim * stride;
+}
+
+/**
+ * Conv2DTranspose (+ its BatchNormalization, + its ReLU): oneDNN has no post-ops on the
+ * backward-data primitive that computes a transposed convolution, so the batch-norm scale goes
+ * into the (small) filter and bias + shift + ReLU into one broadcast pass, instead of the
+ * separate bias add, batch norm and ReLU passes (ResNet34-UNet's head at 128² and 256²).
+ */
+function convTransposeCall(this: ConvTransposeLike, original: CallFn, inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[] {
+  const x = one(inputs);
+  const plain =
+    x && active(kwargs) && x.dtype === 'float32' && x.rank === 4 && this.dataFormat === 'channelsLast' &&
+    (this.padding === 'same' || this.padding === 'valid') && (this.activation?.getClassName().toLowerCase() ?? 'linear') === 'linear';
+  const next = plain ? soleConsumer(this) : null;
+  const bn = foldableBatchNorm(next, 4) ? next : null;
+  if (!x || !bn) return original.call(this, inputs, kwargs);
+  const afterBn = soleConsumer(bn);
+  const relu = isPlainRelu(afterBn) ? afterBn : null;
+  return tf.tidy(() => {
+    const read = (v: LayerVar | null) => (v ? (v.read().dataSync() as Float32Array) : null);
+    const mean = read(bn.movingMean)!, variance = read(bn.movingVariance)!, gamma = read(bn.gamma), beta = read(bn.beta);
+    const bias = read(this.bias);
+    const c = mean.length;
+    const scale = new Float32Array(c), shift = new Float32Array(c);
+    for (let i = 0; i < c; i++) {
+      const sc = (gamma ? gamma[i]! : 1) / Math.sqrt(variance[i]! + bn.epsilon);
+      scale[i] = sc;
+      shift[i] = (bias ? bias[i]! * sc : 0) + (beta ? beta[i]! : 0) - mean[i]! * sc;
+    }
+    // Filter [kh, kw, outChannels, inChannels]: scale along axis 2.
+    const w = tf.mul(this.kernel.read(), tf.tensor4d(scale, [1, 1, c, 1])) as tf.Tensor4D;
+    const [sh, sw] = this.strides as [number, number];
+    const outShape: [number, number, number, number] = [
+      x.shape[0]!, deconvLength(x.shape[1]!, sh, this.kernelSize[0]!, this.padding),
+      deconvLength(x.shape[2]!, sw, this.kernelSize[1]!, this.padding), this.filters,
+    ];
+    const y = tf.conv2dTranspose(x as tf.Tensor4D, w, outShape, [sh, sw], this.padding as 'same' | 'valid');
+    const op = relu ? OP_ADD_RELU : OP_ADD;
+    const out = tf.engine().runKernel(BINARY_KERNEL, { a: y, b: tf.tensor1d(shift) }, { op, outShape } as unknown as NamedAttrMap) as Tensor;
+    return mark(out, relu ? [bn, relu] : [bn]);
+  });
+}
+
 /** Add of two same-shaped tensors followed by its ReLU: one native pass. */
 function addCall(this: LayerLike, original: CallFn, inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[] {
   const relu = soleConsumer(this);
@@ -201,6 +255,7 @@ export function installInferenceFolding(): void {
   // Own `call` on the Conv2D prototype: Conv2DTranspose (a subclass) keeps its own call.
   const conv = protoOf(tf.layers.conv2d({ filters: 1, kernelSize: 1 }));
   patch(conv, convCall as unknown as Parameters<typeof patch>[1]);
+  patch(protoOf(tf.layers.conv2dTranspose({ filters: 1, kernelSize: 2 })), convTransposeCall as unknown as Parameters<typeof patch>[1]);
   patch(protoOf(tf.layers.add()), addCall);
   patch(protoOf(tf.layers.batchNormalization({})), skipIfDone);
   patch(protoOf(tf.layers.reLU()), skipIfDone);
