@@ -24,19 +24,18 @@ const GRAD_KERNEL = 'SegNativeBatchNormTrainGrad';
 
 export const batchNormTrainKernels: NativeKernel[] = [
   {
+    // Outputs y and stats = [mean | variance | gamma] (3C): one tensor to save for the backward
+    // instead of three (each saved tensor costs the engine a clone op).
     kernelName: TRAIN_KERNEL,
     impl: ({ inputs, backend, attrs }, addon) => {
       const x = inputs.x as tf.TensorInfo;
       const xv = f32(backend, x), gv = f32(backend, inputs.gamma as tf.TensorInfo), bv = f32(backend, inputs.beta as tf.TensorInfo);
       if (!xv || !gv || !bv) throw new Error(`${TRAIN_KERNEL}: float32 inputs required`);
       const c = x.shape[x.shape.length - 1]!;
-      const y = new Float32Array(xv.length), mean = new Float32Array(c), variance = new Float32Array(c);
-      addon.batchNormTrain(xv, gv, bv, Number(attrs.eps), c, y, mean, variance, attrs.relu ? 1 : 0);
-      return [
-        backend.makeTensorInfo(x.shape.slice(), 'float32', y),
-        backend.makeTensorInfo([c], 'float32', mean),
-        backend.makeTensorInfo([c], 'float32', variance),
-      ];
+      const y = new Float32Array(xv.length), stats = new Float32Array(3 * c);
+      addon.batchNormTrain(xv, gv, bv, Number(attrs.eps), c, y, stats.subarray(0, c), stats.subarray(c, 2 * c), attrs.relu ? 1 : 0);
+      stats.set(gv, 2 * c);
+      return [backend.makeTensorInfo(x.shape.slice(), 'float32', y), backend.makeTensorInfo([3 * c], 'float32', stats)];
     },
   },
   {
@@ -46,13 +45,16 @@ export const batchNormTrainKernels: NativeKernel[] = [
       const { backend } = args;
       const get = (n: string) => f32(backend, tensorInput(args, n));
       const x = tensorInput(args, 'x');
-      const xv = get('x'), dyv = get('dy'), mv = get('mean'), vv = get('variance'), gv = get('gamma');
+      const xv = get('x'), dyv = get('dy'), stats = get('stats');
       const yT = tensorInput(args, 'y');
       const yv = yT ? get('y') : null;
-      if (!x || !xv || !dyv || !mv || !vv || !gv || (yT && !yv)) throw new Error(`${GRAD_KERNEL}: float32 inputs required`);
+      if (!x || !xv || !dyv || !stats || (yT && !yv)) throw new Error(`${GRAD_KERNEL}: float32 inputs required`);
       const c = x.shape[x.shape.length - 1]!;
+      if (stats.length !== 3 * c) throw new Error(`${GRAD_KERNEL}: stats must hold mean, variance and gamma`);
       const dx = new Float32Array(xv.length), dgamma = new Float32Array(c), dbeta = new Float32Array(c);
-      addon.batchNormTrainGrad(xv, dyv, yv, mv, vv, gv, Number(args.attrs.eps), c, dx, dgamma, dbeta);
+      addon.batchNormTrainGrad(
+        xv, dyv, yv, stats.subarray(0, c), stats.subarray(c, 2 * c), stats.subarray(2 * c), Number(args.attrs.eps), c, dx, dgamma, dbeta,
+      );
       return [
         backend.makeTensorInfo(x.shape.slice(), 'float32', dx),
         backend.makeTensorInfo([c], 'float32', dgamma),
@@ -76,17 +78,19 @@ export function fusedBatchNormTrain(
   let mean: Float32Array = new Float32Array(0), variance: Float32Array = new Float32Array(0);
   const op = tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
     const [xx, g, b, save] = args as [Tensor, Tensor, Tensor, GradSaveFunc];
-    const [y, m, v] = run(TRAIN_KERNEL, { x: xx, gamma: g, beta: b }, { eps, relu }) as Tensor[];
-    // The statistics are read now (CPU storage, no copy) so no extra tensors outlive the call.
-    mean = m!.dataSync() as Float32Array;
-    variance = v!.dataSync() as Float32Array;
+    const [y, stats] = run(TRAIN_KERNEL, { x: xx, gamma: g, beta: b }, { eps, relu }) as Tensor[];
+    // The statistics are read now (CPU storage, no copy) for the caller's moving averages.
+    const c = xx.shape[xx.shape.length - 1]!;
+    const sv = stats!.dataSync() as Float32Array;
+    mean = sv.subarray(0, c);
+    variance = sv.subarray(c, 2 * c);
     // With ReLU fused, its output y is saved for the dy mask: the next layer keeps it anyway.
-    save(relu ? [xx, g, m!, v!, y!] : [xx, g, m!, v!]);
+    save(relu ? [xx, stats!, y!] : [xx, stats!]);
     return {
       value: y!,
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
-        const [sx, sg, sm, sv, sy] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor | undefined];
-        const inputs: Record<string, Tensor> = { x: sx, dy: dy as Tensor, mean: sm, variance: sv, gamma: sg };
+        const [sx, sstats, sy] = saved as [Tensor, Tensor, Tensor | undefined];
+        const inputs: Record<string, Tensor> = { x: sx, dy: dy as Tensor, stats: sstats };
         if (sy) inputs.y = sy;
         return run(GRAD_KERNEL, inputs, { eps }) as Tensor[];
       },
