@@ -1,7 +1,7 @@
 // The fused native Adam (src/engine/train/native-adam.ts, native/src/adam.cc) must follow
 // tfjs-core's AdamOptimizer: same weights after several steps with a learning-rate change,
 // same getWeights()/setWeights() state, and resume that continues like an uninterrupted run.
-// Without the addon this file FAILS unless SEG_STUDIO_SKIP_NATIVE=1 (as native-backend.test.ts).
+// Skipped without the addon (native-backend.test.ts is the suite that fails when it is missing).
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 
