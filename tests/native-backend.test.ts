@@ -267,6 +267,18 @@ describe.runIf(reg.ok)('native backend matches the cpu backend', () => {
     ], ['Slice', 'Tile']);
   });
 
+  it('cast bool/int32 → float32 gives float32 storage, so the following ops run natively', async () => {
+    await expectSame([rand([2, 33, 17, 3], 41)], (x) => {
+      const mask = tf.cast(tf.greater(x, 0), 'float32');
+      const idx = tf.cast(tf.cast(tf.mul(x, 10), 'int32'), 'float32');
+      return [mask, idx, tf.mul(mask, x), tf.sum(tf.mul(idx, mask))];
+    }, ['Cast', 'Multiply', 'Sum']);
+    await tf.setBackend('native');
+    resetNativeKernelStats();
+    tf.tidy(() => tf.mul(tf.cast(tf.greater(tf.ones([4, 4]), 0), 'float32'), tf.ones([4, 4])));
+    expect(nativeKernelStats()['Multiply']).toEqual({ native: 1, fallback: 0 });
+  });
+
   it('clipByValue gradient (the BCE clip)', async () => {
     await expectSame([rand([2, 40, 30, 1], 39, -0.5, 1.5)], gradsOf((x) => tf.clipByValue(x, 0.1, 0.9)), ['SegNativeClipGrad']);
   });

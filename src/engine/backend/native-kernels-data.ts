@@ -152,4 +152,19 @@ const padV2: NativeKernel = {
   },
 };
 
-export const dataKernels: NativeKernel[] = [...reduceKernels, maxPool, maxPoolGrad, concat, slice, splitV, tile, padV2];
+// The reference Cast from bool/int32 to float32 keeps the Uint8Array/Int32Array storage and only
+// relabels the dtype ("no encoding loss"), so every later native kernel, which needs a
+// Float32Array, declined it: the masks of the loss (cast(greater(...))) ran all their
+// multiplies and sums in JavaScript, ~0.7 ms per 64K-element op. One real conversion here.
+const cast: NativeKernel = {
+  kernelName: 'Cast',
+  impl: (args) => {
+    const x = tensorInput(args, 'x');
+    if (!x || args.attrs.dtype !== 'float32' || (x.dtype !== 'bool' && x.dtype !== 'int32')) return null;
+    const values = args.backend.data.get(x.dataId)?.values;
+    if (!(values instanceof Uint8Array) && !(values instanceof Int32Array)) return null;
+    return args.backend.makeTensorInfo(x.shape.slice(), 'float32', Float32Array.from(values));
+  },
+};
+
+export const dataKernels: NativeKernel[] = [...reduceKernels, maxPool, maxPoolGrad, concat, slice, splitV, tile, padV2, cast];
