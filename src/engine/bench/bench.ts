@@ -1,6 +1,8 @@
 // `seg-studio bench`: training and inference throughput for the reference configurations on
 // one or more tfjs backends, optionally next to PyTorch run in the same invocation.
 import { execFileSync } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 import * as tf from '@tensorflow/tfjs';
 
@@ -68,6 +70,24 @@ async function resolveBackends(requested: string[]): Promise<string[]> {
   return [...new Set(out)];
 }
 
+/**
+ * A full V8 garbage collection between configurations. A small configuration measured after a
+ * big one in the same process ran slower (unet-b8-s64 after unet-b16-s128: 34 vs 24 ms/step
+ * alone) and V8 ran 48 mark-compacts during its steps instead of 3 (--trace-gc); collecting
+ * first brought that to 31, so later configurations are still somewhat pessimistic. A training
+ * worker runs one configuration in a fresh process, as the PyTorch side of this bench does:
+ * `--only NAME` per invocation measures that case.
+ */
+function collectGarbage(): void {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as (() => void) | undefined;
+    gc?.();
+  } catch {
+    // Not fatal: the measurement is still valid, only possibly pessimistic for later configs.
+  }
+}
+
 function gitCommit(): string | undefined {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -101,6 +121,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult[]> {
       const rows: BenchResult[] = [];
       for (const name of backends) {
         let row: BenchResult;
+        collectGarbage();
         try {
           const b = await prepareBackend(name);
           row = { ...base, backend: b.name, device: b.device, threads: b.threads, ...(await measureConfig(cfg)) };
