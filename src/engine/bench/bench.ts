@@ -88,6 +88,17 @@ function collectGarbage(): void {
   }
 }
 
+/**
+ * Cheapest configuration first (activation volume base·size² as the proxy). Measured after a
+ * bigger model in the same process, a small configuration inherited its GC pressure (see
+ * collectGarbage) and its peak RSS; the reverse does not matter for steps that take seconds.
+ * Results are still returned in the requested order.
+ */
+function measurementOrder(configs: BenchConfig[]): BenchConfig[] {
+  const cost = (c: BenchConfig) => c.base * c.size * c.size * (c.model === 'resnet34_unet' ? 2 : 1);
+  return [...configs].sort((a, b) => cost(a) - cost(b));
+}
+
 function gitCommit(): string | undefined {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -116,7 +127,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const previous = tf.getBackend();
   try {
-    for (const cfg of configs) {
+    for (const cfg of measurementOrder(configs)) {
       const base = { config: cfg.name, model: cfg.model, base: cfg.base, size: cfg.size, batch: cfg.batch, commit };
       const rows: BenchResult[] = [];
       for (const name of backends) {
@@ -149,5 +160,6 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult[]> {
   } finally {
     if (previous && tf.getBackend() !== previous) await tf.setBackend(previous);
   }
-  return results;
+  const order = configs.map((c) => c.name);
+  return results.sort((a, b) => order.indexOf(a.config) - order.indexOf(b.config));
 }
