@@ -37,8 +37,14 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
   // Stable layer list: hovering (cursor state) must not repaint the whole overlay.
   const layers = useMemo(() => (editor.mask ? [{ kind: 'mask' as const, mask: editor.mask, color: COLORS.truth, mode }] : []), [editor.mask, mode]);
 
+  // The mask is loaded once per sample: a detail refreshed after a save (now labeled, one more
+  // version) must not reload it over the editor and its undo history.
+  const loadedFor = useRef<string | null>(null);
   useEffect(() => {
     if (!d) return;
+    const key = `${d.datasetId}/${d.id}`;
+    if (loadedFor.current === key) return;
+    loadedFor.current = key;
     setMaskError(null);
     if (!d.labeled) {
       editor.load(emptyMask(d.width, d.height));
@@ -59,13 +65,23 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
       const png = await encodeMaskPng(editor.mask);
       const r = await api.datasets.saveMask({ datasetId, sampleId, png });
       editor.markSaved();
+      // The photo is labeled now, and the replaced file is one more earlier version.
+      const cur = detail.data;
+      if (cur && cur.datasetId === datasetId && cur.id === sampleId) {
+        detail.setData({
+          ...cur,
+          labeled: true,
+          maskPath: r.maskPath,
+          maskVersions: r.previousVersion ? [r.previousVersion, ...cur.maskVersions.filter((v) => v !== r.previousVersion)] : cur.maskVersions,
+        });
+      }
       setSaveMsg(`Saved to ${r.maskPath}${r.previousVersion ? ` (previous kept as ${r.previousVersion})` : ''}`);
     } catch (err) {
       setSaveError((err as Error).message);
     } finally {
       setSaving(false);
     }
-  }, [api, datasetId, sampleId, editor, saving]);
+  }, [api, datasetId, sampleId, editor, saving, detail]);
 
   useLabelShortcuts({
     setTool,
