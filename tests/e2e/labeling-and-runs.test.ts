@@ -310,6 +310,9 @@ describe.sequential('labeling, predictions as labels, resume and export', () => 
     expect(text).toContain(outside);
     expect(text).toMatch(/outside the opened datasets/);
     expect(existsSync(join(tmp, 'not-a-dataset'))).toBe(false);
+    // Typing a new folder afterwards must not rename the folder the error is about.
+    await page.getByLabel('Folder').fill(join(trainDir, 'typing'));
+    expect(await alert.locator('strong').textContent()).toBe(`Exporting masks to ${outside}: `);
     await alert.scrollIntoViewIfNeeded();
     await screenshot(page, '25-export-refused');
     expect(session.pageErrors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);

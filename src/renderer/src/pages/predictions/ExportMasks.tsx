@@ -14,18 +14,22 @@ export function ExportMasks({ runId, datasetId, split, defaultFolder }: { runId:
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [result, setResult] = useState<ExportMasksResult | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // The folder that failed, not the field's current text (the user may be typing another one).
+  const [failedFolder, setFailedFolder] = useState('');
   useEvent('export:progress', (e) => {
     if (busy && e.runId === runId && e.split === split) setProgress({ done: e.done, total: e.total });
   });
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    const target = folder.trim();
     setBusy(true);
     setError(null);
     setResult(null);
     setProgress(null);
     try {
-      setResult(await api.exports.masks({ runId, datasetId, split, folder: folder.trim(), format }));
+      setResult(await api.exports.masks({ runId, datasetId, split, folder: target, format }));
     } catch (err) {
+      setFailedFolder(target);
       setError((err as Error).message);
     } finally {
       setBusy(false);
@@ -61,7 +65,7 @@ export function ExportMasks({ runId, datasetId, split, defaultFolder }: { runId:
           Wrote {result.files} mask{result.files === 1 ? '' : 's'} ({result.format}) to <code>{result.folder}</code> in {fmtSeconds(result.seconds)}.
         </p>
       ) : null}
-      <ErrorBox error={error} context={`Exporting masks to ${folder}`} />
+      <ErrorBox error={error} context={`Exporting masks to ${failedFolder}`} />
     </form>
   );
 }

@@ -11,13 +11,18 @@ export function ExportModel({ runId, defaultFolder }: { runId: number; defaultFo
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<ExportModelResult | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // The folder that failed, not the field's current text (the user may be typing another one).
+  const [failedFolder, setFailedFolder] = useState('');
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    const target = folder.trim();
     setBusy(true);
     setError(null);
+    setResult(null);
     try {
-      setResult(await api.exports.model({ runId, folder: folder.trim(), which }));
+      setResult(await api.exports.model({ runId, folder: target, which }));
     } catch (err) {
+      setFailedFolder(target);
       setError((err as Error).message);
     } finally {
       setBusy(false);
@@ -45,7 +50,7 @@ export function ExportModel({ runId, defaultFolder }: { runId: number; defaultFo
           Wrote {result.files.length} file(s) to <code>{result.folder}</code>: {result.files.join(', ')}
         </p>
       ) : null}
-      <ErrorBox error={error} context={`Exporting run ${runId} to ${folder}`} />
+      <ErrorBox error={error} context={`Exporting run ${runId} to ${failedFolder}`} />
     </form>
   );
 }
