@@ -238,7 +238,9 @@ describe.sequential('labeling, predictions as labels, resume and export', () => 
     await page.getByRole('button', { name: 'Use prediction as label' }).click();
     await waitOverlayCount(page, predPet);
     await screenshot(page, '22-prediction-as-label');
-    await page.getByRole('button', { name: /Save mask/ }).click();
+    // Ctrl+S saves even with the focus in the run picker (no browser "save page" instead).
+    await page.getByLabel('Prediction of').focus();
+    await page.keyboard.press('Control+s');
     await page.getByRole('status').filter({ hasText: `Saved to ${file}` }).waitFor();
 
     const saved = await pixels(file);

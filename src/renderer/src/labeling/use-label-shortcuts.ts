@@ -1,6 +1,7 @@
 // Keyboard shortcuts of the label editor (shown in its toolbar): B brush, E eraser, F fill,
 // V view/pan, [ and ] brush size, Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo, Ctrl+S save.
-// Ignored while typing in a form field so a run name containing "b" does not switch tools.
+// Ignored while typing in a form field so a run name containing "b" does not switch tools
+// (except Ctrl+S, which no field uses).
 import { useEffect, useRef } from 'react';
 
 export type Tool = 'view' | 'brush' | 'eraser' | 'fill';
@@ -18,14 +19,20 @@ export function useLabelShortcuts(actions: ShortcutActions): void {
   ref.current = actions;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement | null;
-      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA') && (t as HTMLInputElement).type !== 'range') return;
       const a = ref.current;
       const mod = e.ctrlKey || e.metaKey;
       const k = e.key.toLowerCase();
+      // No form field has a Ctrl+S of its own: save the mask even from the run picker or a slider,
+      // rather than letting the browser open its "save page" dialog.
+      if (mod && k === 's') {
+        e.preventDefault();
+        a.save();
+        return;
+      }
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA') && (t as HTMLInputElement).type !== 'range') return;
       if (mod && k === 'z') a[e.shiftKey ? 'redo' : 'undo']();
       else if (mod && k === 'y') a.redo();
-      else if (mod && k === 's') a.save();
       else if (mod || e.altKey) return;
       else if (k === 'b') a.setTool('brush');
       else if (k === 'e') a.setTool('eraser');
