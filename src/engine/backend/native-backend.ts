@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 
 import * as tf from '@tensorflow/tfjs';
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 
 import { loadNativeAddon, type NativeAddon } from './native-addon';
@@ -18,6 +18,7 @@ import { batchNormTrainKernels, installFusedBatchNormLayer } from './native-batc
 import type { NativeKernel, NativeKernelArgs } from './native-kernel-util';
 import { installNativeAdam } from '../train/native-adam';
 import { foldKernels, installInferenceFolding } from './native-inference-fold';
+import { escapeInputs, NativeCpuBackend } from './native-cpu-backend';
 
 export const NATIVE_BACKEND = 'native';
 
@@ -67,6 +68,10 @@ export function resetNativeKernelStats(): void {
   for (const v of stats.values()) v.native = v.fallback = 0;
 }
 
+// Reference kernels that never keep a view of an input's storage: they either add a reference
+// to the input's data (Identity, Reshape, Cast to the same or a wider type) or write new arrays.
+const KEEPS_NO_VIEWS = new Set(['Identity', 'Reshape', 'Cast', 'ClipByValue']);
+
 function wrap(kernel: NativeKernel, addon: NativeAddon, fallback: KernelFunc | undefined): KernelFunc {
   const count = { native: 0, fallback: 0 };
   stats.set(kernel.kernelName, count);
@@ -78,7 +83,17 @@ function wrap(kernel: NativeKernel, addon: NativeAddon, fallback: KernelFunc | u
     }
     count.fallback++;
     if (!fallback) throw new Error(`native backend: no reference kernel for ${kernel.kernelName}`);
+    if (!KEEPS_NO_VIEWS.has(kernel.kernelName)) escapeInputs(args.backend as MathBackendCPU, args.inputs);
     return fallback(args);
+  };
+}
+
+/** A reference kernel on 'native': its inputs' storage leaves the buffer pool (it may keep views). */
+function referenceKernel(name: string, kernelFunc: KernelFunc): KernelFunc {
+  if (KEEPS_NO_VIEWS.has(name)) return kernelFunc;
+  return (args) => {
+    escapeInputs(args.backend as MathBackendCPU, args.inputs);
+    return kernelFunc(args);
   };
 }
 
@@ -104,10 +119,10 @@ export async function registerNativeBackend(): Promise<NativeBackendResult> {
     for (const k of tf.getKernelsForBackend('cpu')) cpuKernels.set(k.kernelName, k);
     if (cpuKernels.size === 0) throw new Error("tfjs 'cpu' backend kernels are not registered");
     // Priority 0: never picked implicitly; the studio selects it with tf.setBackend('native').
-    if (!tf.findBackendFactory(NATIVE_BACKEND)) tf.registerBackend(NATIVE_BACKEND, () => new MathBackendCPU(), 0);
+    if (!tf.findBackendFactory(NATIVE_BACKEND)) tf.registerBackend(NATIVE_BACKEND, () => new NativeCpuBackend(), 0);
     const overridden = new Set(NATIVE_KERNELS.map((k) => k.kernelName));
     for (const [name, config] of cpuKernels) {
-      if (!overridden.has(name)) tf.registerKernel({ ...config, backendName: NATIVE_BACKEND });
+      if (!overridden.has(name)) tf.registerKernel({ ...config, backendName: NATIVE_BACKEND, kernelFunc: referenceKernel(name, config.kernelFunc) });
     }
     for (const kernel of NATIVE_KERNELS) {
       const ref = cpuKernels.get(kernel.kernelName);

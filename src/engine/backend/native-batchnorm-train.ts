@@ -18,6 +18,7 @@ import type { GradSaveFunc, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 
 import { isPlainRelu, markDone, soleConsumer, type LayerLike } from './native-inference-fold';
 import { f32, tensorInput, type NativeKernel } from './native-kernel-util';
+import { takeFloat32 } from './native-cpu-backend';
 
 const TRAIN_KERNEL = 'SegNativeBatchNormTrain';
 const GRAD_KERNEL = 'SegNativeBatchNormTrainGrad';
@@ -32,7 +33,7 @@ export const batchNormTrainKernels: NativeKernel[] = [
       const xv = f32(backend, x), gv = f32(backend, inputs.gamma as tf.TensorInfo), bv = f32(backend, inputs.beta as tf.TensorInfo);
       if (!xv || !gv || !bv) throw new Error(`${TRAIN_KERNEL}: float32 inputs required`);
       const c = x.shape[x.shape.length - 1]!;
-      const y = new Float32Array(xv.length), stats = new Float32Array(3 * c);
+      const y = takeFloat32(backend, xv.length), stats = new Float32Array(3 * c);
       addon.batchNormTrain(xv, gv, bv, Number(attrs.eps), c, y, stats.subarray(0, c), stats.subarray(c, 2 * c), attrs.relu ? 1 : 0);
       stats.set(gv, 2 * c);
       return [backend.makeTensorInfo(x.shape.slice(), 'float32', y), backend.makeTensorInfo([3 * c], 'float32', stats)];
@@ -51,7 +52,7 @@ export const batchNormTrainKernels: NativeKernel[] = [
       if (!x || !xv || !dyv || !stats || (yT && !yv)) throw new Error(`${GRAD_KERNEL}: float32 inputs required`);
       const c = x.shape[x.shape.length - 1]!;
       if (stats.length !== 3 * c) throw new Error(`${GRAD_KERNEL}: stats must hold mean, variance and gamma`);
-      const dx = new Float32Array(xv.length), dgamma = new Float32Array(c), dbeta = new Float32Array(c);
+      const dx = takeFloat32(backend, xv.length), dgamma = new Float32Array(c), dbeta = new Float32Array(c);
       addon.batchNormTrainGrad(
         xv, dyv, yv, stats.subarray(0, c), stats.subarray(c, 2 * c), stats.subarray(2 * c), Number(args.attrs.eps), c, dx, dgamma, dbeta,
       );

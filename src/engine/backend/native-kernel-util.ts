@@ -4,6 +4,7 @@ import type { DataType, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
 import type { NativeAddon } from './native-addon';
+import { takeFloat32 } from './native-cpu-backend';
 
 export interface NativeKernelArgs {
   inputs: Record<string, TensorInfo | TensorInfo[] | undefined | null>;
@@ -40,9 +41,12 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
-/** Allocates a float32 output, lets `fill` write it, and registers it with the backend. */
+/**
+ * Takes float32 output storage (reused, so not zeroed: `fill` must write every element), lets
+ * `fill` write it, and registers it with the backend.
+ */
 export function output(backend: MathBackendCPU, shape: number[], fill: (out: Float32Array) => void): TensorInfo {
-  const values = new Float32Array(sizeOf(shape));
+  const values = takeFloat32(backend, sizeOf(shape));
   fill(values);
   return backend.makeTensorInfo(shape, 'float32' as DataType, values);
 }

@@ -3,6 +3,7 @@
 // outer axes and slices element by element; these do one pass.
 import { backend_util, slice_util, util } from '@tensorflow/tfjs';
 
+import { takeFloat32 } from './native-cpu-backend';
 import { f32, listInputs, output, sizeOf, tensorInput, type NativeKernel } from './native-kernel-util';
 
 // Op codes must match native/src/reduce.cc.
@@ -20,7 +21,7 @@ const reduceKernels: NativeKernel[] = Object.entries(REDUCE).map(([kernelName, o
     const axes = util.parseAxisParam(attrAxis, x.shape);
     const [outShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
     const shape = args.attrs.keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
-    const values = new Float32Array(sizeOf(shape));
+    const values = takeFloat32(args.backend, sizeOf(shape), true);
     if (!addon.reduce(op, xv, x.shape, axes, values)) return null;
     return args.backend.makeTensorInfo(shape, 'float32', values);
   },

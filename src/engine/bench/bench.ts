@@ -1,5 +1,6 @@
 // `seg-studio bench`: training and inference throughput for the reference configurations on
 // one or more tfjs backends, optionally next to PyTorch run in the same invocation.
+import { releasePooledStorage } from '../backend/native-cpu-backend';
 import { execFileSync } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -132,6 +133,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult[]> {
       const rows: BenchResult[] = [];
       for (const name of backends) {
         let row: BenchResult;
+        releasePooledStorage();
         collectGarbage();
         try {
           const b = await prepareBackend(name);
