@@ -72,6 +72,9 @@ napi_value adamUpdate(napi_env env, const Args& a) {
       const int64_t lo = std::max(s, start[k]) - start[k], hi = std::min(e, start[k + 1]) - start[k];
       const float *gw = g[k], *pw = w[k], *pm = m[k], *pv = v[k];
       float *ow = wo[k], *om = mo[k], *ov = vo[k];
+      // Each i reads and writes only index i (in place or not), so lanes are independent;
+      // without the pragma GCC leaves this scalar (too many pointers for its alias checks).
+#pragma omp simd
       for (int64_t i = lo; i < hi; ++i) {
         const float gi = gw[i];
         const float mi = pm[i] * b1 + gi * c1;
