@@ -19,7 +19,8 @@ interface Geometry {
   dilations: number[];
 }
 
-function geometry(xShape: number[], wShape: number[], attrs: NativeKernelArgs['attrs']): Geometry | null {
+/** oneDNN geometry of a tfjs NHWC convolution (null for NCHW). */
+export function convGeometry(xShape: number[], wShape: number[], attrs: NativeKernelArgs['attrs']): Geometry | null {
   if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return null;
   const strides = pair(attrs.strides as number | number[], 1);
   const dilations = pair(attrs.dilations as number | number[] | undefined, 1);
@@ -54,7 +55,7 @@ export function forward(args: NativeKernelArgs, addon: NativeAddon, fused: boole
   const w = tensorInput(args, 'filter');
   const xv = f32(backend, x), wv = f32(backend, w);
   if (!x || !w || !xv || !wv || x.shape.length !== 4) return null;
-  const g = geometry(x.shape, w.shape, attrs);
+  const g = convGeometry(x.shape, w.shape, attrs);
   if (!g) return null;
   let bias: Float32Array | null = null;
   let act = 0;
@@ -91,7 +92,7 @@ export const convKernels: NativeKernel[] = [
       const dyv = f32(args.backend, dy), wv = f32(args.backend, w);
       const xShape = args.attrs.inputShape as number[];
       if (!dy || !w || !dyv || !wv || xShape.length !== 4) return null;
-      const g = geometry(xShape, w.shape, { ...args.attrs, dilations: 1 });
+      const g = convGeometry(xShape, w.shape, { ...args.attrs, dilations: 1 });
       if (!g || !sameShape(g.yShape, dy.shape)) return null;
       return output(args.backend, xShape, (dx) =>
         addon.convBackwardData(dyv, wv, dx, g.xShape, g.wShape, g.yShape, g.strides, g.pads, g.dilations),
@@ -106,7 +107,7 @@ export const convKernels: NativeKernel[] = [
       const xv = f32(args.backend, x), dyv = f32(args.backend, dy);
       const wShape = args.attrs.filterShape as number[];
       if (!x || !dy || !xv || !dyv || wShape.length !== 4) return null;
-      const g = geometry(x.shape, wShape, { ...args.attrs, dilations: 1 });
+      const g = convGeometry(x.shape, wShape, { ...args.attrs, dilations: 1 });
       if (!g || !sameShape(g.yShape, dy.shape)) return null;
       return output(args.backend, wShape, (dw) =>
         addon.convBackwardWeights(xv, dyv, dw, g.xShape, g.wShape, g.yShape, g.strides, g.pads, g.dilations),

@@ -7,6 +7,7 @@ import { buildModel } from '../models/build-model';
 import { bceDiceLoss } from '../train/losses';
 import { createAdam } from '../train/optimizer';
 import type { BenchConfig } from './configs';
+import { predictFast } from '../backend/native-inference-plan';
 
 export interface Measurement {
   trainStepMs: number;
@@ -62,7 +63,8 @@ export async function measureConfig(cfg: BenchConfig): Promise<Measurement> {
     });
     const infer = () =>
       tf.tidy(() => {
-        (model.apply(x, { training: false }) as tf.Tensor).dataSync();
+        // What the studio's evaluate/predict run: the compiled plan on 'native', predict elsewhere.
+        predictFast(model, x).dataSync();
       });
     const inferTimes = timeSteps(cfg.warmup, cfg.inferSteps, infer);
     const trainStepMs = median(trainTimes);

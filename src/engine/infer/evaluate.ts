@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Sample } from '../types';
 import { iterateBatches, batchCount } from '../train/batches';
 import { RateMeter } from '../util/progress';
+import { predictFast } from '../backend/native-inference-plan';
 
 export interface EvaluateOptions {
   size: number;
@@ -51,7 +52,7 @@ export async function evaluateModel(model: tf.LayersModel, samples: Sample[], op
     const stats = tf.tidy(() => {
       const x = tf.tensor4d(batch.x, [n, opts.size, opts.size, 3]);
       const y = tf.tensor4d(batch.y, [n, opts.size, opts.size, 1]);
-      const p = model.predict(x) as tf.Tensor4D;
+      const p = predictFast(model, x) as tf.Tensor4D;
       const pc = tf.clipByValue(p, 1e-7, 1 - 1e-7);
       const bce = tf.neg(tf.mean(tf.add(tf.mul(y, tf.log(pc)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, pc)))), [1, 2, 3]));
       const softInter = tf.sum(tf.mul(y, p), [1, 2, 3]);

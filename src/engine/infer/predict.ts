@@ -10,6 +10,7 @@ import type { RgbImage, SkippedFile } from '../types';
 import { decodeImage } from '../data/decode';
 import { modelInputFromImage } from './model-input';
 import { RateMeter } from '../util/progress';
+import { predictFast } from '../backend/native-inference-plan';
 
 export interface PredictOptions {
   model: tf.LayersModel;
@@ -108,7 +109,7 @@ export async function predictImages(opts: PredictOptions): Promise<PredictResult
       decoded.forEach((d, i) => modelInputFromImage(d.photo, opts.size, x, i * px * 3));
       const probs = tf.tidy(() => {
         const input = tf.tensor4d(x, [decoded.length, opts.size, opts.size, 3]);
-        return opts.model.predict(input) as tf.Tensor;
+        return predictFast(opts.model, input);
       });
       const all = (await probs.data()) as Float32Array;
       probs.dispose();

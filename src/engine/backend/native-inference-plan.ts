@@ -1,0 +1,395 @@
+// Inference without tfjs-layers on the 'native' backend: the model's layer graph, compiled once
+// into a flat list of addon calls over reused buffers.
+//
+// Why: at small sizes a forward pass is dominated by per-op framework cost, not arithmetic.
+// UNet base 8 at 64² (batch 4) spent ~1.8 ms of a ~5 ms `model.predict` in tfjs-layers and the
+// engine (symbolic bookkeeping, a tensor object, an Identity clone and a fresh output per
+// layer) around ~3 ms of kernels (docs/speed.md, third round). Here each step is one addon call
+// writing into a buffer planned ahead: a buffer is reused once its last reader has run.
+//
+// The same folding as native-inference-fold.ts applies (exact algebra, moving statistics):
+// Conv2D → BatchNormalization → ReLU/sigmoid is one oneDNN convolution with the batch norm as
+// per-channel post-ops; Conv2DTranspose → BatchNormalization (→ ReLU) scales the small filter
+// and adds the shift (+ReLU) in one pass; Add → ReLU is one pass. Weights are read from the
+// layers' variables on every call, so a plan stays right while training updates them.
+//
+// A model with a layer this file does not know, a shared layer, several inputs or outputs, or
+// channels-first data gets no plan (`compile` returns null) and callers use `model.predict`.
+import * as tf from '@tensorflow/tfjs';
+import { backend_util } from '@tensorflow/tfjs';
+import type { NamedAttrMap } from '@tensorflow/tfjs';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+
+import { loadNativeAddon, type NativeAddon } from './native-addon';
+import { convGeometry } from './native-kernels-conv';
+
+// Op codes of native/src/elementwise.cc.
+const UNARY_RELU = 0;
+const UNARY_SIGMOID = 2;
+const BINARY_ADD = 0;
+const BINARY_ADD_RELU = 9;
+// Activation codes of native/src/conv.cc.
+const CONV_ACT: Record<string, number> = { linear: 0, relu: 1, sigmoid: 5 };
+
+interface Var {
+  read(): tf.Tensor;
+}
+interface LayerNode {
+  inboundLayers: Layer[];
+  tensorIndices: number[];
+}
+interface Layer {
+  name: string;
+  getClassName(): string;
+  inboundNodes: LayerNode[];
+  outboundNodes: { outboundLayer: Layer }[];
+  [key: string]: unknown;
+}
+
+type Shape = number[];
+interface Step {
+  /** Indices (into the step list) of the steps whose outputs this one reads. */
+  inputs: number[];
+  /** Output shape from the input shapes. */
+  shape(inputs: Shape[]): Shape;
+  /** Writes `out` from the input buffers; may read the layers' variables. */
+  run(ins: Float32Array[], inShapes: Shape[], out: Float32Array, outShape: Shape): void;
+  /** True when the output is the input buffer itself (no-op layers: linear activation). */
+  alias?: boolean;
+}
+
+function values(t: tf.Tensor): Float32Array {
+  const backend = tf.backend() as MathBackendCPU;
+  const v = backend.data.get(t.dataId)?.values;
+  if (!(v instanceof Float32Array)) throw new Error('native inference plan: float32 weights expected');
+  return v;
+}
+
+const read = (v: unknown): Float32Array | null => (v ? values((v as Var).read()) : null);
+const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
+const activationName = (layer: Layer) =>
+  (layer.activation as { getClassName(): string } | undefined)?.getClassName().toLowerCase() ?? 'linear';
+
+function soleConsumer(layer: Layer): Layer | null {
+  if (layer.inboundNodes.length !== 1 || layer.outboundNodes.length !== 1) return null;
+  return layer.outboundNodes[0]!.outboundLayer;
+}
+
+function isBatchNorm(layer: Layer | null): boolean {
+  return layer !== null && layer.getClassName() === 'BatchNormalization' && (layer.axis === -1 || layer.axis === 3);
+}
+
+/** 'relu' / 'sigmoid' for a plain activation layer, else null. */
+function activationOf(layer: Layer | null): 'relu' | 'sigmoid' | null {
+  if (!layer) return null;
+  if (layer.getClassName() === 'ReLU') return layer.maxValue == null ? 'relu' : null;
+  if (layer.getClassName() === 'Activation') {
+    const name = activationName(layer);
+    return name === 'relu' || name === 'sigmoid' ? name : null;
+  }
+  return null;
+}
+
+/** Per-channel y·scale + shift of an inference batch norm (after an optional bias). */
+function batchNormAffine(bn: Layer, bias: Float32Array | null): { scale: Float32Array; shift: Float32Array } {
+  const mean = read(bn.movingMean)!, variance = read(bn.movingVariance)!, gamma = read(bn.gamma), beta = read(bn.beta);
+  const eps = bn.epsilon as number;
+  const c = mean.length;
+  const scale = new Float32Array(c), shift = new Float32Array(c);
+  for (let i = 0; i < c; i++) {
+    const s = (gamma ? gamma[i]! : 1) / Math.sqrt(variance[i]! + eps);
+    scale[i] = s;
+    shift[i] = (bias ? bias[i]! * s : 0) + (beta ? beta[i]! : 0) - mean[i]! * s;
+  }
+  return { scale, shift };
+}
+
+function pair(v: unknown): [number, number] {
+  return Array.isArray(v) ? [v[0] as number, (v[1] ?? v[0]) as number] : [v as number, v as number];
+}
+
+interface Compiled {
+  steps: Step[];
+  output: number;
+}
+
+/** The plan's steps for `model`, or null when some layer or wiring is not covered. */
+function compile(model: tf.LayersModel, addon: NativeAddon): Compiled | null {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) return null;
+  const layers = model.layers as unknown as Layer[];
+  const stepOf = new Map<Layer, number>(); // layer → step producing its output
+  const steps: Step[] = [];
+  const absorbed = new Set<Layer>(); // BN / activation layers folded into their producer
+  const add = (layer: Layer, step: Step, also: Layer[] = []) => {
+    steps.push(step);
+    stepOf.set(layer, steps.length - 1);
+    for (const l of also) {
+      absorbed.add(l);
+      stepOf.set(l, steps.length - 1);
+    }
+  };
+  for (const layer of layers) {
+    if (absorbed.has(layer)) continue;
+    const cls = layer.getClassName();
+    if (layer.inboundNodes.length !== 1) return null; // shared layers
+    const node = layer.inboundNodes[0]!;
+    if (cls === 'InputLayer') {
+      if (steps.length !== 0) return null;
+      add(layer, { inputs: [], shape: () => [], run: () => {} });
+      continue;
+    }
+    if (node.tensorIndices.some((i) => i !== 0)) return null;
+    const inputs = node.inboundLayers.map((l) => stepOf.get(l));
+    if (inputs.some((i) => i === undefined)) return null; // not in topological order
+    const ins = inputs as number[];
+    if (layer.dataFormat !== undefined && layer.dataFormat !== 'channelsLast') return null;
+
+    switch (cls) {
+      case 'Conv2D': {
+        if (ins.length !== 1 || layer.rank !== 2 || (layer.padding !== 'same' && layer.padding !== 'valid')) return null;
+        const own = activationName(layer);
+        if (!(own in CONV_ACT)) return null;
+        const next = soleConsumer(layer);
+        const bn = own === 'linear' && isBatchNorm(next) ? next! : null;
+        const after = bn ? soleConsumer(bn) : own === 'linear' ? next : null;
+        const act = activationOf(after);
+        const fused = [bn, act ? after : null].filter((l): l is Layer => l !== null);
+        const actCode = CONV_ACT[act ?? own]!;
+        const attrs = { strides: layer.strides, pad: layer.padding, dilations: layer.dilationRate, dataFormat: 'NHWC' } as NamedAttrMap;
+        const wShape = () => (layer.kernel as Var).read().shape;
+        add(layer, {
+          inputs: ins,
+          shape: ([x]) => convGeometry(x!, wShape(), attrs)!.yShape,
+          run: ([x], [xs], y) => {
+            const g = convGeometry(xs!, wShape(), attrs)!;
+            const bias = read(layer.bias);
+            const affine = bn ? batchNormAffine(bn, null) : null;
+            addon.convForward(
+              x!, read(layer.kernel)!, bias, y, g.xShape, g.wShape, g.yShape, g.strides, g.pads, g.dilations, actCode, 0,
+              affine?.scale ?? null, affine?.shift ?? null,
+            );
+          },
+        }, fused);
+        break;
+      }
+      case 'Conv2DTranspose': {
+        if (ins.length !== 1 || (layer.padding !== 'same' && layer.padding !== 'valid') || activationName(layer) !== 'linear') return null;
+        const next = soleConsumer(layer);
+        const bn = isBatchNorm(next) ? next! : null;
+        const after = bn ? soleConsumer(bn) : null;
+        const relu = activationOf(after) === 'relu';
+        const [kh, kw] = layer.kernelSize as number[];
+        const [sh, sw] = layer.strides as number[];
+        const filters = layer.filters as number;
+        const len = (d: number, s: number, k: number) => (layer.padding === 'valid' ? d * s + Math.max(k - s, 0) : d * s);
+        const outShape = (x: Shape) => [x[0]!, len(x[1]!, sh!, kh!), len(x[2]!, sw!, kw!), filters];
+        const attrs = { strides: [sh, sw], pad: layer.padding, dilations: 1, dataFormat: 'NHWC' } as NamedAttrMap;
+        add(layer, {
+          inputs: ins,
+          shape: ([x]) => outShape(x!),
+          run: ([x], [xs], y, ys) => {
+            const kernel = (layer.kernel as Var).read();
+            const g = convGeometry(ys, kernel.shape, attrs)!;
+            const bias = read(layer.bias);
+            let w = values(kernel);
+            let shift = bias;
+            if (bn) {
+              const affine = batchNormAffine(bn, bias);
+              // Filter [kh, kw, out, in]: scale each output channel's slice.
+              const inC = xs![3]!;
+              const scaled = new Float32Array(w.length);
+              for (let i = 0; i < w.length; i++) scaled[i] = w[i]! * affine.scale[Math.floor(i / inC) % filters]!;
+              w = scaled;
+              shift = affine.shift;
+            }
+            addon.convBackwardData(x!, w, y, g.xShape, g.wShape, g.yShape, g.strides, g.pads, g.dilations);
+            if (shift) addon.binary(relu ? BINARY_ADD_RELU : BINARY_ADD, y, ys, shift, [filters], y, ys);
+            else if (relu) addon.unary(UNARY_RELU, y, y, 0);
+          },
+        }, [bn, relu ? after : null].filter((l): l is Layer => l !== null));
+        break;
+      }
+      case 'BatchNormalization': {
+        if (ins.length !== 1 || !isBatchNorm(layer)) return null;
+        add(layer, {
+          inputs: ins,
+          shape: ([x]) => x!,
+          run: ([x], [xs], y) =>
+            addon.batchNormApply(
+              x!, read(layer.movingMean)!, read(layer.movingVariance)!, read(layer.beta), read(layer.gamma), layer.epsilon as number, y, xs![3]!,
+            ),
+        });
+        break;
+      }
+      case 'ReLU':
+      case 'Activation': {
+        if (ins.length !== 1) return null;
+        const act = activationOf(layer);
+        if (cls === 'Activation' && activationName(layer) === 'linear') {
+          add(layer, { inputs: ins, shape: ([x]) => x!, run: () => {}, alias: true });
+          break;
+        }
+        if (!act) return null;
+        const op = act === 'relu' ? UNARY_RELU : UNARY_SIGMOID;
+        add(layer, { inputs: ins, shape: ([x]) => x!, run: ([x], _s, y) => addon.unary(op, x!, y, 0) });
+        break;
+      }
+      case 'MaxPooling2D': {
+        if (ins.length !== 1) return null;
+        const geo = (x: Shape) =>
+          backend_util.computePool2DInfo(x as [number, number, number, number], pair(layer.poolSize), pair(layer.strides), 1, layer.padding as 'same' | 'valid');
+        add(layer, {
+          inputs: ins,
+          shape: ([x]) => {
+            const i = geo(x!);
+            return [i.batchSize, i.outHeight, i.outWidth, i.outChannels];
+          },
+          run: ([x], [xs], y, ys) => {
+            const i = geo(xs!);
+            addon.maxPool(x!, y, xs!, ys, [i.filterHeight, i.filterWidth], [i.strideHeight, i.strideWidth], [i.padInfo.top, i.padInfo.left]);
+          },
+        });
+        break;
+      }
+      case 'ZeroPadding2D': {
+        if (ins.length !== 1) return null;
+        const [[top, bottom], [left, right]] = layer.padding as [[number, number], [number, number]];
+        add(layer, {
+          inputs: ins,
+          shape: ([x]) => [x![0]!, x![1]! + top + bottom, x![2]! + left + right, x![3]!],
+          run: ([x], [xs], y) => addon.pad(x!, xs!, [0, top, left, 0], [0, bottom, right, 0], 0, y),
+        });
+        break;
+      }
+      case 'Concatenate': {
+        if (ins.length < 2 || (layer.axis !== -1 && layer.axis !== 3)) return null;
+        add(layer, {
+          inputs: ins,
+          shape: (xs) => [xs[0]![0]!, xs[0]![1]!, xs[0]![2]!, xs.reduce((c, s) => c + s[3]!, 0)],
+          run: (vals, xs, y, ys) => addon.concat(vals, xs.map((s) => s[3]!), size(ys) / ys[3]!, y),
+        });
+        break;
+      }
+      case 'Add': {
+        if (ins.length !== 2) return null;
+        const next = soleConsumer(layer);
+        const relu = activationOf(next) === 'relu';
+        add(layer, {
+          inputs: ins,
+          shape: ([a, b]) => {
+            if (!tf.util.arraysEqual(a!, b!)) throw new Error(`native inference plan: Add of shapes ${a} and ${b}`);
+            return a!;
+          },
+          run: ([a, b], [as], y) => addon.binary(relu ? BINARY_ADD_RELU : BINARY_ADD, a!, as!, b!, as!, y, as!),
+        }, relu ? [next!] : []);
+        break;
+      }
+      default:
+        return null;
+    }
+  }
+  const outLayer = (model.outputLayers as unknown as Layer[])[0];
+  const output = outLayer ? stepOf.get(outLayer) : undefined;
+  if (output === undefined || steps.length < 2) return null;
+  return { steps, output };
+}
+
+interface Schedule {
+  shapes: Shape[];
+  /** For each step, the steps whose buffers may be reused after it ran. */
+  frees: number[][];
+}
+
+/** A compiled model: run(x) → probabilities, with buffers reused between calls. */
+export class NativeInferencePlan {
+  private readonly schedules = new Map<string, Schedule>();
+  private readonly spare = new Map<number, Float32Array[]>();
+
+  private constructor(private readonly compiled: Compiled) {}
+
+  static compile(model: tf.LayersModel): NativeInferencePlan | null {
+    const load = loadNativeAddon();
+    if (!load.ok) return null;
+    const compiled = compile(model, load.addon);
+    return compiled ? new NativeInferencePlan(compiled) : null;
+  }
+
+  get stepCount(): number {
+    return this.compiled.steps.length;
+  }
+
+  private schedule(inShape: Shape): Schedule {
+    const key = inShape.join('x');
+    const cached = this.schedules.get(key);
+    if (cached) return cached;
+    const { steps, output } = this.compiled;
+    const shapes: Shape[] = [];
+    steps.forEach((s, i) => shapes.push(i === 0 ? inShape : s.shape(s.inputs.map((j) => shapes[j]!))));
+    // Owner of each step's storage (an alias step uses its input's), and its last reader.
+    const owner = steps.map((_, i) => i);
+    steps.forEach((s, i) => {
+      if (s.alias) owner[i] = owner[s.inputs[0]!]!;
+    });
+    const lastUse = new Map<number, number>();
+    steps.forEach((s, i) => s.inputs.forEach((j) => lastUse.set(owner[j]!, i)));
+    lastUse.set(owner[output]!, Infinity);
+    lastUse.set(0, Infinity); // the caller's input is never ours to reuse
+    const frees: number[][] = steps.map(() => []);
+    for (const [o, at] of lastUse) if (Number.isFinite(at)) frees[at]!.push(o);
+    const schedule = { shapes, frees };
+    this.schedules.set(key, schedule);
+    return schedule;
+  }
+
+  private take(length: number): Float32Array {
+    return this.spare.get(length)?.pop() ?? new Float32Array(length);
+  }
+
+  private give(buffer: Float32Array): void {
+    let list = this.spare.get(buffer.length);
+    if (!list) this.spare.set(buffer.length, (list = []));
+    list.push(buffer);
+  }
+
+  /** Runs the model on a float32 NHWC input held by the native backend. */
+  run(x: tf.Tensor): tf.Tensor {
+    const input = values(x);
+    const { steps, output } = this.compiled;
+    const { shapes, frees } = this.schedule(x.shape);
+    const buffers: Float32Array[] = new Array(steps.length);
+    buffers[0] = input;
+    for (let i = 1; i < steps.length; i++) {
+      const step = steps[i]!;
+      const ins = step.inputs.map((j) => buffers[j]!);
+      if (step.alias) {
+        buffers[i] = ins[0]!;
+      } else {
+        // The output buffer is handed to the caller's tensor, so it is never a reused one.
+        buffers[i] = i === output ? new Float32Array(size(shapes[i]!)) : this.take(size(shapes[i]!));
+        step.run(ins, step.inputs.map((j) => shapes[j]!), buffers[i]!, shapes[i]!);
+      }
+      for (const j of frees[i]!) if (j !== 0) this.give(buffers[j]!);
+    }
+    // An aliased output (a trailing linear activation) is planned storage: hand out a copy.
+    const out = steps[output]!.alias ? buffers[output]!.slice() : buffers[output]!;
+    return tf.tensor(out, shapes[output]!, 'float32');
+  }
+}
+
+const plans = new WeakMap<tf.LayersModel, NativeInferencePlan | null>();
+
+/**
+ * model.predict(x) — through a compiled plan when the 'native' backend is active and the model
+ * compiles (SEG_STUDIO_NATIVE_PLAN=0 turns plans off), otherwise tfjs-layers' own predict.
+ */
+export function predictFast(model: tf.LayersModel, x: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() === 'native' && x.dtype === 'float32' && x.rank === 4 && process.env.SEG_STUDIO_NATIVE_PLAN !== '0') {
+    let plan = plans.get(model);
+    if (plan === undefined) {
+      plan = NativeInferencePlan.compile(model);
+      plans.set(model, plan);
+    }
+    if (plan) return plan.run(x);
+  }
+  return model.predict(x) as tf.Tensor;
+}
