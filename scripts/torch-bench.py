@@ -10,6 +10,7 @@ step and eval mode (no autograd) for inference.
 """
 import argparse
 import json
+import resource
 import statistics
 import sys
 import time
@@ -168,6 +169,8 @@ def main():
         "params": sum(p.numel() for p in net.parameters()),
         "train_step_s": train_s, "train_img_per_s": a.batch / train_s,
         "infer_step_s": infer_s, "infer_img_per_s": a.batch / infer_s,
+        # Linux reports ru_maxrss in KiB.
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))
 
 

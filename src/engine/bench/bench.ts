@@ -37,6 +37,8 @@ export interface BenchResult extends Partial<Measurement> {
   /** ours / PyTorch images per second (> 1 means faster than PyTorch). */
   ratioTrain?: number;
   ratioInfer?: number;
+  /** our peak RSS / PyTorch's (the memory budget is at most 2). */
+  ratioPeakRss?: number;
 }
 
 interface ReadyBackend {
@@ -116,7 +118,8 @@ export function formatResult(r: BenchResult): string {
     `${r.config} [${r.backend}, ${r.threads} thr] train ${fmt(r.trainImgPerSec)} img/s (${fmt(r.trainStepMs, 0)} ms/step), ` +
     `infer ${fmt(r.inferImgPerSec)} img/s, peak RSS ${fmt(r.peakRssMB, 0)} MB, tensors ${r.tensorMemoryFlat ? 'flat' : 'GROWING'}`;
   if (r.torch) {
-    line += ` | torch train ${fmt(r.torch.trainImgPerSec)} infer ${fmt(r.torch.inferImgPerSec)} | ratio train ${fmt(r.ratioTrain)} infer ${fmt(r.ratioInfer)}`;
+    line += ` | torch train ${fmt(r.torch.trainImgPerSec)} infer ${fmt(r.torch.inferImgPerSec)} | ratio train ${fmt(r.ratioTrain)} infer ${fmt(r.ratioInfer)}` +
+      ` | peak RSS torch ${fmt(r.torch.peakRssMB, 0)} MB (ours ×${fmt(r.ratioPeakRss)})`;
   }
   return line;
 }
@@ -151,6 +154,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult[]> {
             r.torch = torch;
             r.ratioTrain = r.trainImgPerSec! / torch.trainImgPerSec;
             r.ratioInfer = r.inferImgPerSec! / torch.inferImgPerSec;
+            if (torch.peakRssMB > 0) r.ratioPeakRss = r.peakRssMB! / torch.peakRssMB;
           }
         } catch (err) {
           opts.onLine?.(`${cfg.name}: PyTorch run failed: ${(err as Error).message}`);

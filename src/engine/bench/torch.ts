@@ -13,6 +13,8 @@ export interface TorchResult {
   inferImgPerSec: number;
   trainStepMs: number;
   inferStepMs: number;
+  /** PyTorch process peak RSS (MB), for the memory budget (ours ≤ 2× PyTorch's). */
+  peakRssMB: number;
 }
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'scripts', 'torch-bench.py');
@@ -46,6 +48,7 @@ export function runTorchBench(cfg: BenchConfig, threads: number): Promise<TorchR
           inferImgPerSec: Number(j.infer_img_per_s),
           trainStepMs: Number(j.train_step_s) * 1000,
           inferStepMs: Number(j.infer_step_s) * 1000,
+          peakRssMB: Number(j.peak_rss_mb),
         });
       } catch (e) {
         reject(new Error(`torch-bench printed no JSON result: ${(e as Error).message}; output: ${out.slice(-300)}`));
