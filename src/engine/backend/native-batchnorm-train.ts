@@ -118,6 +118,23 @@ interface BatchNormLayerLike extends LayerLike {
 }
 type CallFn = (this: BatchNormLayerLike, inputs: Tensor | Tensor[], kwargs: Record<string, unknown>) => Tensor | Tensor[];
 
+/**
+ * The batch-norm layer's moving-average update, v ← v − (v − stat)·(1 − momentum), with each
+ * step rounded to float32 as tfjs' tensor ops do; on [C] values, so plain JavaScript.
+ */
+export function updateMovingStatistics(
+  layer: Pick<BatchNormLayerLike, 'momentum' | 'movingMean' | 'movingVariance'>, mean: Float32Array, variance: Float32Array,
+): void {
+  const decay = Math.fround(1 - layer.momentum);
+  for (const [v, stat] of [[layer.movingMean, mean], [layer.movingVariance, variance]] as const) {
+    const orig = v.read();
+    const ov = orig.dataSync() as Float32Array;
+    const next = new Float32Array(ov.length);
+    for (let i = 0; i < ov.length; i++) next[i] = Math.fround(ov[i]! - Math.fround(Math.fround(ov[i]! - stat[i]!) * decay));
+    v.write(tf.tensor(next, orig.shape, 'float32'));
+  }
+}
+
 let patched = false;
 
 /** Routes tf.layers.batchNormalization's training-mode call to the fused op (once per process). */
@@ -139,16 +156,7 @@ export function installFusedBatchNormLayer(): void {
     const relu = isPlainRelu(next) ? next : null;
     return tf.tidy(() => {
       const { y, mean, variance } = fusedBatchNormTrain(input!, this.gamma!.read(), this.beta!.read(), this.epsilon, relu !== null);
-      // Same moving-average update as the layer, v ← v − (v − stat)·(1 − momentum), with each
-      // step rounded to float32 as tfjs' tensor ops do; on [C] values, so plain JavaScript.
-      const decay = Math.fround(1 - this.momentum);
-      for (const [v, stat] of [[this.movingMean, mean], [this.movingVariance, variance]] as const) {
-        const orig = v.read();
-        const ov = orig.dataSync() as Float32Array;
-        const next = new Float32Array(ov.length);
-        for (let i = 0; i < ov.length; i++) next[i] = Math.fround(ov[i]! - Math.fround(Math.fround(ov[i]! - stat[i]!) * decay));
-        v.write(tf.tensor(next, orig.shape, 'float32'));
-      }
+      updateMovingStatistics(this, mean, variance);
       return relu ? markDone(y, [relu], true) : y;
     });
   };

@@ -18,10 +18,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
-import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
 import { loadNativeAddon, type NativeAddon } from './native-addon';
 import { convGeometry } from './native-kernels-conv';
+import {
+  activationName, activationOf, isBatchNorm, pair, read, size, soleConsumer, transposedLength, values, type Layer, type Shape, type Var,
+} from './native-layer-graph';
 
 // Op codes of native/src/elementwise.cc.
 const UNARY_RELU = 0;
@@ -31,22 +33,6 @@ const BINARY_ADD_RELU = 9;
 // Activation codes of native/src/conv.cc.
 const CONV_ACT: Record<string, number> = { linear: 0, relu: 1, sigmoid: 5 };
 
-interface Var {
-  read(): tf.Tensor;
-}
-interface LayerNode {
-  inboundLayers: Layer[];
-  tensorIndices: number[];
-}
-interface Layer {
-  name: string;
-  getClassName(): string;
-  inboundNodes: LayerNode[];
-  outboundNodes: { outboundLayer: Layer }[];
-  [key: string]: unknown;
-}
-
-type Shape = number[];
 interface Step {
   /** Indices (into the step list) of the steps whose outputs this one reads. */
   inputs: number[];
@@ -56,38 +42,6 @@ interface Step {
   run(ins: Float32Array[], inShapes: Shape[], out: Float32Array, outShape: Shape): void;
   /** True when the output is the input buffer itself (no-op layers: linear activation). */
   alias?: boolean;
-}
-
-function values(t: tf.Tensor): Float32Array {
-  const backend = tf.backend() as MathBackendCPU;
-  const v = backend.data.get(t.dataId)?.values;
-  if (!(v instanceof Float32Array)) throw new Error('native inference plan: float32 weights expected');
-  return v;
-}
-
-const read = (v: unknown): Float32Array | null => (v ? values((v as Var).read()) : null);
-const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
-const activationName = (layer: Layer) =>
-  (layer.activation as { getClassName(): string } | undefined)?.getClassName().toLowerCase() ?? 'linear';
-
-function soleConsumer(layer: Layer): Layer | null {
-  if (layer.inboundNodes.length !== 1 || layer.outboundNodes.length !== 1) return null;
-  return layer.outboundNodes[0]!.outboundLayer;
-}
-
-function isBatchNorm(layer: Layer | null): boolean {
-  return layer !== null && layer.getClassName() === 'BatchNormalization' && (layer.axis === -1 || layer.axis === 3);
-}
-
-/** 'relu' / 'sigmoid' for a plain activation layer, else null. */
-function activationOf(layer: Layer | null): 'relu' | 'sigmoid' | null {
-  if (!layer) return null;
-  if (layer.getClassName() === 'ReLU') return layer.maxValue == null ? 'relu' : null;
-  if (layer.getClassName() === 'Activation') {
-    const name = activationName(layer);
-    return name === 'relu' || name === 'sigmoid' ? name : null;
-  }
-  return null;
 }
 
 /** Per-channel y·scale + shift of an inference batch norm (after an optional bias). */
@@ -102,10 +56,6 @@ function batchNormAffine(bn: Layer, bias: Float32Array | null): { scale: Float32
     shift[i] = (bias ? bias[i]! * s : 0) + (beta ? beta[i]! : 0) - mean[i]! * s;
   }
   return { scale, shift };
-}
-
-function pair(v: unknown): [number, number] {
-  return Array.isArray(v) ? [v[0] as number, (v[1] ?? v[0]) as number] : [v as number, v as number];
 }
 
 interface Compiled {
@@ -181,8 +131,7 @@ function compile(model: tf.LayersModel, addon: NativeAddon): Compiled | null {
         const [kh, kw] = layer.kernelSize as number[];
         const [sh, sw] = layer.strides as number[];
         const filters = layer.filters as number;
-        const len = (d: number, s: number, k: number) => (layer.padding === 'valid' ? d * s + Math.max(k - s, 0) : d * s);
-        const outShape = (x: Shape) => [x[0]!, len(x[1]!, sh!, kh!), len(x[2]!, sw!, kw!), filters];
+                const outShape = (x: Shape) => [x[0]!, transposedLength(layer.padding, x[1]!, sh!, kh!), transposedLength(layer.padding, x[2]!, sw!, kw!), filters];
         const attrs = { strides: [sh, sw], pad: layer.padding, dilations: 1, dataFormat: 'NHWC' } as NamedAttrMap;
         add(layer, {
           inputs: ins,

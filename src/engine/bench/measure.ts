@@ -4,8 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { buildModel } from '../models/build-model';
-import { bceDiceLoss } from '../train/losses';
 import { createAdam } from '../train/optimizer';
+import { trainStep } from '../train/train-step';
 import type { BenchConfig } from './configs';
 import { predictFast } from '../backend/native-inference-plan';
 
@@ -45,17 +45,18 @@ export async function measureConfig(cfg: BenchConfig): Promise<Measurement> {
   const model = buildModel({ model: cfg.model, base: cfg.base, size: cfg.size, seed: 0 });
   // The studio's optimizer (what train.ts uses): PyTorch's eps, fused update on 'native'.
   const optimizer = createAdam(1e-3);
-  const x = tf.randomUniform([cfg.batch, cfg.size, cfg.size, 3], 0, 1, 'float32', 1);
-  const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([cfg.batch, cfg.size, cfg.size, 1], 0, 1, 'float32', 2), 0.5), 'float32'));
+  const x = tf.randomUniform([cfg.batch, cfg.size, cfg.size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([cfg.batch, cfg.size, cfg.size, 1], 0, 1, 'float32', 2), 0.5), 'float32')) as tf.Tensor4D;
   let loss = NaN;
   let first: tf.MemoryInfo | undefined;
   let last: tf.MemoryInfo | undefined;
   try {
     const train = () => {
-      const cost = optimizer.minimize(() => bceDiceLoss(y, model.apply(x, { training: true }) as tf.Tensor), true);
+      // The studio's own step (train.ts): the compiled training plan on 'native', tfjs' gradients elsewhere.
+      const out = trainStep(model, optimizer, x, y);
       // Reading the loss forces the step to finish, as .item() does in the PyTorch bench.
-      loss = cost!.dataSync()[0]!;
-      cost!.dispose();
+      loss = out.loss.dataSync()[0]!;
+      tf.dispose([out.loss, out.parts]);
     };
     const trainTimes = timeSteps(cfg.warmup, cfg.trainSteps, train, (i) => {
       if (i === 0) first = tf.memory();

@@ -12,7 +12,7 @@ import { RateMeter } from '../util/progress';
 import { iterateBatches, batchCount } from './batches';
 import { loadCheckpoint, saveCheckpoint, type EpochMetrics, type NamedTensor } from './checkpoint';
 import { evaluateModel } from '../infer/evaluate';
-import { lossParts } from './loss-parts';
+import { trainStep } from './train-step';
 import { createAdam, setLearningRate } from './optimizer';
 import { cosineLr } from './lr-schedule';
 import { resolveDataPath } from '../data/resolve-data-path';
@@ -77,7 +77,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   // A dataset without a validation split still needs a model-selection signal: fall back to train.
   const validSamples = splits.valid.length > 0 ? splits.valid : trainSamples;
 
-  const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = createAdam(config.learningRate);
   if (optimizerWeights) {
     await optimizer.setWeights(optimizerWeights);
@@ -129,19 +128,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const n = batch.ids.length;
       const x = tf.tensor4d(batch.x, [n, config.size, config.size, 3]);
       const y = tf.tensor4d(batch.y, [n, config.size, config.size, 1]);
-      let parts: tf.Tensor1D | undefined;
-      const { value, grads } = tf.variableGrads(() => {
-        const pred = model.apply(x, { training: true }) as tf.Tensor4D;
-        const p = lossParts(y, pred);
-        parts = tf.keep(tf.stack([p.bce, p.diceLoss, p.dice]) as tf.Tensor1D);
-        return tf.add(p.bce, p.diceLoss) as tf.Scalar;
-      }, trainable);
-      optimizer.applyGradients(grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
-      const next = tf.tidy(() => tf.add(sums, tf.mul(parts!, n)));
+      const { loss: value, parts } = trainStep(model, optimizer, x, y);
+      const next = tf.tidy(() => tf.add(sums, tf.mul(parts, n)));
       sums.dispose();
       sums = next;
-      parts!.dispose();
-      tf.dispose(grads);
+      parts.dispose();
       x.dispose();
       y.dispose();
       seen += n;
