@@ -4,12 +4,16 @@
 // trainStep must move the weights as tfjs' path does, keep tensor memory flat, and models the
 // plan does not cover must still train (tfjs' gradients).
 import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { registerNativeBackend } from '../src/engine/backend/native-backend';
 import { NativeTrainingPlan, trainingPlanFor } from '../src/engine/backend/native-training-plan';
 import { buildModel } from '../src/engine/models/build-model';
 import { lossParts } from '../src/engine/train/loss-parts';
+import { readLayersModel, writeLayersModel } from '../src/engine/train/checkpoint';
 import { createAdam } from '../src/engine/train/optimizer';
 import { trainStep } from '../src/engine/train/train-step';
 
@@ -142,6 +146,27 @@ describe.runIf(reg.ok)('native training plan', () => {
     optTfjs.dispose();
     viaPlan.dispose();
     viaTfjs.dispose();
+  });
+
+  it('a model read back from a checkpoint folder (a resumed run) gets a plan with the same gradients', async () => {
+    const m = buildModel({ model: 'unet', base: 4, size: 32, seed: 14 });
+    const dir = mkdtempSync(join(tmpdir(), 'seg-plan-'));
+    try {
+      await writeLayersModel(dir, m);
+      const loaded = await readLayersModel(dir);
+      const a = NativeTrainingPlan.compile(m), b = NativeTrainingPlan.compile(loaded);
+      expect(b).not.toBeNull();
+      const { x, y } = batch(2, 32, 80);
+      const ga = a!.step(x, y).gradients.map((g) => g.values.slice());
+      const gb = b!.step(x, y).gradients;
+      expect(gb).toHaveLength(ga.length);
+      gb.forEach((g, i) => expect(relDiff(g.values, ga[i]!)).toBeLessThan(1e-5));
+      tf.dispose([x, y]);
+      loaded.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      m.dispose();
+    }
   });
 
   it('a mask of the wrong shape is a clear error', () => {
