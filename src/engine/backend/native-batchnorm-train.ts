@@ -16,7 +16,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GradSaveFunc, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 
-import { isPlainRelu, markDone, soleConsumer, type LayerLike } from './native-inference-fold';
+import { isPlainRelu, markDone, type LayerLike } from './native-inference-fold';
+import { soleConsumer } from './native-layer-graph';
 import { f32, tensorInput, type NativeKernel } from './native-kernel-util';
 import { takeFloat32 } from './native-cpu-backend';
 

@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 
 import { forward } from './native-kernels-conv';
+import { soleConsumer } from './native-layer-graph';
 import { f32, tensorInput, type NativeKernel, type NativeKernelArgs } from './native-kernel-util';
 
 const CONV_BN_KERNEL = 'SegNativeConvBatchNorm';
@@ -110,11 +111,6 @@ function active(kwargs: Record<string, unknown> | undefined): boolean {
 }
 
 /** The one layer consuming this (non-shared) layer's output, or null. */
-export function soleConsumer(layer: LayerLike): LayerLike | null {
-  if (layer.inboundNodes.length !== 1 || layer.outboundNodes.length !== 1) return null;
-  return layer.outboundNodes[0]!.outboundLayer;
-}
-
 export function isPlainRelu(layer: LayerLike | null): layer is ReluLike {
   if (!layer) return false;
   const name = layer.getClassName();

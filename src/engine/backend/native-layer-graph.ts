@@ -39,7 +39,7 @@ export const activationName = (layer: Layer) =>
   (layer.activation as { getClassName(): string } | undefined)?.getClassName().toLowerCase() ?? 'linear';
 
 /** The one layer reading this layer's output, when there is exactly one (and one call). */
-export function soleConsumer(layer: Layer): Layer | null {
+export function soleConsumer<C>(layer: { inboundNodes: unknown[]; outboundNodes: { outboundLayer: C }[] }): C | null {
   if (layer.inboundNodes.length !== 1 || layer.outboundNodes.length !== 1) return null;
   return layer.outboundNodes[0]!.outboundLayer;
 }
