@@ -4,13 +4,31 @@ import type { Page } from 'playwright-core';
 
 /** Non-transparent pixels of a canvas (the mask overlay paints only pet pixels). */
 export function paintedPixels(page: Page, selector: string): Promise<number> {
-  return page.evaluate((sel) => {
-    const c = document.querySelector(sel) as HTMLCanvasElement | null;
-    if (!c) return -1;
-    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
-    return n;
+  // The editor mutates the mask and repaints the overlay in a React effect after the next
+  // render, so right after a pointer event the canvas may lag by the last move. Count once the
+  // overlay has stopped changing over two animation frames and a task (React's effect queue).
+  return page.evaluate(async (sel) => {
+    const count = () => {
+      const c = document.querySelector(sel) as HTMLCanvasElement | null;
+      if (!c) return -1;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
+      return n;
+    };
+    const settle = async () => {
+      for (let k = 0; k < 2; k++) await new Promise((r) => requestAnimationFrame(() => r(null)));
+      await new Promise((r) => setTimeout(r, 0));
+    };
+    await settle();
+    let last = count();
+    for (let tries = 0; tries < 20; tries++) {
+      await settle();
+      const now = count();
+      if (now === last) return now;
+      last = now;
+    }
+    return last;
   }, selector);
 }
 
