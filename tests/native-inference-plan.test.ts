@@ -7,20 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { registerNativeBackend } from '../src/engine/backend/native-backend';
 import { NativeInferencePlan, predictFast } from '../src/engine/backend/native-inference-plan';
 import { buildModel } from '../src/engine/models/build-model';
+import { randomizeBatchNorms } from './helpers/batch-norms';
 
 const reg = await registerNativeBackend();
-
-/** Moving statistics and affine parameters away from their 0/1 initial values. */
-function randomizeBatchNorms(model: tf.LayersModel, seed: number): void {
-  let s = seed;
-  for (const layer of model.layers) {
-    if (layer.getClassName() !== 'BatchNormalization') continue;
-    // [gamma, beta, movingMean, movingVariance]
-    const next = layer.getWeights().map((w, i) => (i === 3 ? tf.randomUniform(w.shape, 0.5, 2, 'float32', s++) : tf.randomUniform(w.shape, -0.5, 1.5, 'float32', s++)));
-    layer.setWeights(next);
-    tf.dispose(next);
-  }
-}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;

@@ -12,24 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerNativeBackend } from '../src/engine/backend/native-backend';
 import { NativeTrainingPlan, trainingPlanFor } from '../src/engine/backend/native-training-plan';
 import { buildModel } from '../src/engine/models/build-model';
+import { randomizeBatchNorms } from './helpers/batch-norms';
 import { lossParts } from '../src/engine/train/loss-parts';
 import { readLayersModel, writeLayersModel } from '../src/engine/train/checkpoint';
 import { createAdam } from '../src/engine/train/optimizer';
 import { trainStep } from '../src/engine/train/train-step';
 
 const reg = await registerNativeBackend();
-
-/** Batch-norm affine parameters and moving statistics away from their 1/0 initial values. */
-function randomizeBatchNorms(model: tf.LayersModel, seed: number): void {
-  let s = seed;
-  for (const layer of model.layers) {
-    if (layer.getClassName() !== 'BatchNormalization') continue;
-    // [gamma, beta, movingMean, movingVariance]
-    const next = layer.getWeights().map((w, i) => (i === 3 ? tf.randomUniform(w.shape, 0.5, 2, 'float32', s++) : tf.randomUniform(w.shape, -0.5, 1.5, 'float32', s++)));
-    layer.setWeights(next);
-    tf.dispose(next);
-  }
-}
 
 /** max |a − b| relative to max |b|. */
 function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -12,14 +12,11 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
 import type { NativeAddon } from './native-addon';
 import { f32, output, tensorInput, type NativeKernel } from './native-kernel-util';
+import { BINARY_OP } from './native-op-codes';
 
 const BINARY_KERNEL = 'SegNativeBinary';
 const BN_SUMS_KERNEL = 'SegNativeBatchNormGradSums';
 const CLIP_GRAD_KERNEL = 'SegNativeClipGrad';
-// Op codes of native/src/elementwise.cc.
-const OP_DIV = 3;
-const OP_SQUARE_GRAD = 7;
-const OP_RELU_GRAD = 8;
 
 /** Kernels used only by the gradients below (registered on the 'native' backend alone). */
 export const gradientKernels: NativeKernel[] = [
@@ -75,8 +72,8 @@ const nativeGrads: Record<string, NativeGrad> = {
             tf.engine().runKernel(CLIP_GRAD_KERNEL, { dy, x: x! }, { lo: attrs.clipValueMin, hi: attrs.clipValueMax } as unknown as NamedAttrMap) as Tensor,
         }
       : null,
-  Relu: (dy, [x]) => (allF32(dy, x) ? { x: () => nativeBinary(OP_RELU_GRAD, dy, x!, x!.shape) } : null),
-  Square: (dy, [x]) => (allF32(dy, x) ? { x: () => nativeBinary(OP_SQUARE_GRAD, dy, x!, x!.shape) } : null),
+  Relu: (dy, [x]) => (allF32(dy, x) ? { x: () => nativeBinary(BINARY_OP.ReluGrad, dy, x!, x!.shape) } : null),
+  Square: (dy, [x]) => (allF32(dy, x) ? { x: () => nativeBinary(BINARY_OP.SquareGrad, dy, x!, x!.shape) } : null),
   Mean: (dy, [x], attrs) => {
     if (!allF32(dy, x)) return null;
     const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x!.shape);
@@ -85,7 +82,7 @@ const nativeGrads: Record<string, NativeGrad> = {
     for (const a of axes) expanded[a] = 1;
     // Same value as tfjs-core's div(mul(reshape(dy), ones(x.shape)), reduceSize), in one pass.
     return {
-      x: () => nativeBinary(OP_DIV, tf.reshape(dy, expanded), tf.scalar(tf.util.sizeFromShape(reduceShape)), x!.shape),
+      x: () => nativeBinary(BINARY_OP.RealDiv, tf.reshape(dy, expanded), tf.scalar(tf.util.sizeFromShape(reduceShape)), x!.shape),
     };
   },
   FusedBatchNorm: (dy, [x, mean, variance, scale], attrs) => {

@@ -22,6 +22,7 @@ import type { NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 
 import { forward } from './native-kernels-conv';
 import { soleConsumer } from './native-layer-graph';
+import { BINARY_OP } from './native-op-codes';
 import { f32, tensorInput, type NativeKernel, type NativeKernelArgs } from './native-kernel-util';
 
 const CONV_BN_KERNEL = 'SegNativeConvBatchNorm';
@@ -97,8 +98,6 @@ interface ReluLike extends LayerLike {
 type CallFn = (this: LayerLike, inputs: Tensor | Tensor[], kwargs: Record<string, unknown>) => Tensor | Tensor[];
 
 const BINARY_KERNEL = 'SegNativeBinary';
-const OP_ADD = 0; // op codes of native/src/elementwise.cc
-const OP_ADD_RELU = 9;
 
 /** True while tf.grad/variableGrads is recording: the fold kernel has no gradient, so don't. */
 function recording(): boolean {
@@ -210,7 +209,7 @@ function convTransposeCall(this: ConvTransposeLike, original: CallFn, inputs: Te
       deconvLength(x.shape[2]!, sw, this.kernelSize[1]!, this.padding), this.filters,
     ];
     const y = tf.conv2dTranspose(x as tf.Tensor4D, w, outShape, [sh, sw], this.padding as 'same' | 'valid');
-    const op = relu ? OP_ADD_RELU : OP_ADD;
+    const op = relu ? BINARY_OP.AddRelu : BINARY_OP.Add;
     const out = tf.engine().runKernel(BINARY_KERNEL, { a: y, b: tf.tensor1d(shift) }, { op, outShape } as unknown as NamedAttrMap) as Tensor;
     return mark(out, relu ? [bn, relu] : [bn]);
   });
@@ -222,7 +221,7 @@ function addCall(this: LayerLike, original: CallFn, inputs: Tensor | Tensor[], k
   if (!Array.isArray(inputs) || inputs.length !== 2 || !active(kwargs) || !isPlainRelu(relu)) return original.call(this, inputs, kwargs);
   const [a, b] = inputs as [Tensor, Tensor];
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || !tf.util.arraysEqual(a.shape, b.shape)) return original.call(this, inputs, kwargs);
-  const y = tf.engine().runKernel(BINARY_KERNEL, { a, b }, { op: OP_ADD_RELU, outShape: a.shape } as unknown as NamedAttrMap) as Tensor;
+  const y = tf.engine().runKernel(BINARY_KERNEL, { a, b }, { op: BINARY_OP.AddRelu, outShape: a.shape } as unknown as NamedAttrMap) as Tensor;
   return mark(y, [relu]);
 }
 

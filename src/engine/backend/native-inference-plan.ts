@@ -22,16 +22,13 @@ import type { NamedAttrMap } from '@tensorflow/tfjs';
 import { loadNativeAddon, type NativeAddon } from './native-addon';
 import { convGeometry } from './native-kernels-conv';
 import {
-  activationName, activationOf, isBatchNorm, pair, read, size, soleConsumer, transposedLength, values, type Layer, type Shape, type Var,
+  activationName, activationOf, buildSteps, isBatchNorm, pair, read, size, soleConsumer, transposedLength, values, type Layer, type Shape, type Var,
 } from './native-layer-graph';
+import { cachedPlan, plansEnabled, SpareBuffers } from './native-plan-storage';
+import { BINARY_OP, CONV_ACTIVATION, UNARY_OP } from './native-op-codes';
 
-// Op codes of native/src/elementwise.cc.
-const UNARY_RELU = 0;
-const UNARY_SIGMOID = 2;
-const BINARY_ADD = 0;
-const BINARY_ADD_RELU = 9;
-// Activation codes of native/src/conv.cc.
-const CONV_ACT: Record<string, number> = { linear: 0, relu: 1, sigmoid: 5 };
+/** The activations a Conv2D layer may carry itself (or take from a following layer). */
+const PLANNED_ACTIVATIONS = new Set(['linear', 'relu', 'sigmoid']);
 
 interface Step {
   /** Indices (into the step list) of the steps whose outputs this one reads. */
@@ -65,46 +62,20 @@ interface Compiled {
 
 /** The plan's steps for `model`, or null when some layer or wiring is not covered. */
 function compile(model: tf.LayersModel, addon: NativeAddon): Compiled | null {
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) return null;
-  const layers = model.layers as unknown as Layer[];
-  const stepOf = new Map<Layer, number>(); // layer → step producing its output
-  const steps: Step[] = [];
-  const absorbed = new Set<Layer>(); // BN / activation layers folded into their producer
-  const add = (layer: Layer, step: Step, also: Layer[] = []) => {
-    steps.push(step);
-    stepOf.set(layer, steps.length - 1);
-    for (const l of also) {
-      absorbed.add(l);
-      stepOf.set(l, steps.length - 1);
-    }
-  };
-  for (const layer of layers) {
-    if (absorbed.has(layer)) continue;
+  const input: Step = { inputs: [], shape: () => [], run: () => {} };
+  return buildSteps<Step>(model, input, (layer, ins, add) => {
     const cls = layer.getClassName();
-    if (layer.inboundNodes.length !== 1) return null; // shared layers
-    const node = layer.inboundNodes[0]!;
-    if (cls === 'InputLayer') {
-      if (steps.length !== 0) return null;
-      add(layer, { inputs: [], shape: () => [], run: () => {} });
-      continue;
-    }
-    if (node.tensorIndices.some((i) => i !== 0)) return null;
-    const inputs = node.inboundLayers.map((l) => stepOf.get(l));
-    if (inputs.some((i) => i === undefined)) return null; // not in topological order
-    const ins = inputs as number[];
-    if (layer.dataFormat !== undefined && layer.dataFormat !== 'channelsLast') return null;
-
     switch (cls) {
       case 'Conv2D': {
-        if (ins.length !== 1 || layer.rank !== 2 || (layer.padding !== 'same' && layer.padding !== 'valid')) return null;
+        if (ins.length !== 1 || layer.rank !== 2 || (layer.padding !== 'same' && layer.padding !== 'valid')) return false;
         const own = activationName(layer);
-        if (!(own in CONV_ACT)) return null;
+        if (!PLANNED_ACTIVATIONS.has(own)) return false;
         const next = soleConsumer(layer);
         const bn = own === 'linear' && isBatchNorm(next) ? next! : null;
         const after = bn ? soleConsumer(bn) : own === 'linear' ? next : null;
         const act = activationOf(after);
         const fused = [bn, act ? after : null].filter((l): l is Layer => l !== null);
-        const actCode = CONV_ACT[act ?? own]!;
+        const actCode = CONV_ACTIVATION[act ?? own]!;
         const attrs = { strides: layer.strides, pad: layer.padding, dilations: layer.dilationRate, dataFormat: 'NHWC' } as NamedAttrMap;
         const wShape = () => (layer.kernel as Var).read().shape;
         add(layer, {
@@ -120,10 +91,10 @@ function compile(model: tf.LayersModel, addon: NativeAddon): Compiled | null {
             );
           },
         }, fused);
-        break;
+        return true;
       }
       case 'Conv2DTranspose': {
-        if (ins.length !== 1 || (layer.padding !== 'same' && layer.padding !== 'valid') || activationName(layer) !== 'linear') return null;
+        if (ins.length !== 1 || (layer.padding !== 'same' && layer.padding !== 'valid') || activationName(layer) !== 'linear') return false;
         const next = soleConsumer(layer);
         const bn = isBatchNorm(next) ? next! : null;
         const after = bn ? soleConsumer(bn) : null;
@@ -152,14 +123,14 @@ function compile(model: tf.LayersModel, addon: NativeAddon): Compiled | null {
               shift = affine.shift;
             }
             addon.convBackwardData(x!, w, y, g.xShape, g.wShape, g.yShape, g.strides, g.pads, g.dilations);
-            if (shift) addon.binary(relu ? BINARY_ADD_RELU : BINARY_ADD, y, ys, shift, [filters], y, ys);
-            else if (relu) addon.unary(UNARY_RELU, y, y, 0);
+            if (shift) addon.binary(relu ? BINARY_OP.AddRelu : BINARY_OP.Add, y, ys, shift, [filters], y, ys);
+            else if (relu) addon.unary(UNARY_OP.Relu, y, y, 0);
           },
         }, [bn, relu ? after : null].filter((l): l is Layer => l !== null));
-        break;
+        return true;
       }
       case 'BatchNormalization': {
-        if (ins.length !== 1 || !isBatchNorm(layer)) return null;
+        if (ins.length !== 1 || !isBatchNorm(layer)) return false;
         add(layer, {
           inputs: ins,
           shape: ([x]) => x!,
@@ -168,23 +139,23 @@ function compile(model: tf.LayersModel, addon: NativeAddon): Compiled | null {
               x!, read(layer.movingMean)!, read(layer.movingVariance)!, read(layer.beta), read(layer.gamma), layer.epsilon as number, y, xs![3]!,
             ),
         });
-        break;
+        return true;
       }
       case 'ReLU':
       case 'Activation': {
-        if (ins.length !== 1) return null;
+        if (ins.length !== 1) return false;
         const act = activationOf(layer);
         if (cls === 'Activation' && activationName(layer) === 'linear') {
           add(layer, { inputs: ins, shape: ([x]) => x!, run: () => {}, alias: true });
-          break;
+          return true;
         }
-        if (!act) return null;
-        const op = act === 'relu' ? UNARY_RELU : UNARY_SIGMOID;
+        if (!act) return false;
+        const op = act === 'relu' ? UNARY_OP.Relu : UNARY_OP.Sigmoid;
         add(layer, { inputs: ins, shape: ([x]) => x!, run: ([x], _s, y) => addon.unary(op, x!, y, 0) });
-        break;
+        return true;
       }
       case 'MaxPooling2D': {
-        if (ins.length !== 1) return null;
+        if (ins.length !== 1) return false;
         const geo = (x: Shape) =>
           backend_util.computePool2DInfo(x as [number, number, number, number], pair(layer.poolSize), pair(layer.strides), 1, layer.padding as 'same' | 'valid');
         add(layer, {
@@ -198,29 +169,29 @@ function compile(model: tf.LayersModel, addon: NativeAddon): Compiled | null {
             addon.maxPool(x!, y, xs!, ys, [i.filterHeight, i.filterWidth], [i.strideHeight, i.strideWidth], [i.padInfo.top, i.padInfo.left]);
           },
         });
-        break;
+        return true;
       }
       case 'ZeroPadding2D': {
-        if (ins.length !== 1) return null;
+        if (ins.length !== 1) return false;
         const [[top, bottom], [left, right]] = layer.padding as [[number, number], [number, number]];
         add(layer, {
           inputs: ins,
           shape: ([x]) => [x![0]!, x![1]! + top + bottom, x![2]! + left + right, x![3]!],
           run: ([x], [xs], y) => addon.pad(x!, xs!, [0, top, left, 0], [0, bottom, right, 0], 0, y),
         });
-        break;
+        return true;
       }
       case 'Concatenate': {
-        if (ins.length < 2 || (layer.axis !== -1 && layer.axis !== 3)) return null;
+        if (ins.length < 2 || (layer.axis !== -1 && layer.axis !== 3)) return false;
         add(layer, {
           inputs: ins,
           shape: (xs) => [xs[0]![0]!, xs[0]![1]!, xs[0]![2]!, xs.reduce((c, s) => c + s[3]!, 0)],
           run: (vals, xs, y, ys) => addon.concat(vals, xs.map((s) => s[3]!), size(ys) / ys[3]!, y),
         });
-        break;
+        return true;
       }
       case 'Add': {
-        if (ins.length !== 2) return null;
+        if (ins.length !== 2) return false;
         const next = soleConsumer(layer);
         const relu = activationOf(next) === 'relu';
         add(layer, {
@@ -229,18 +200,14 @@ function compile(model: tf.LayersModel, addon: NativeAddon): Compiled | null {
             if (!tf.util.arraysEqual(a!, b!)) throw new Error(`native inference plan: Add of shapes ${a} and ${b}`);
             return a!;
           },
-          run: ([a, b], [as], y) => addon.binary(relu ? BINARY_ADD_RELU : BINARY_ADD, a!, as!, b!, as!, y, as!),
+          run: ([a, b], [as], y) => addon.binary(relu ? BINARY_OP.AddRelu : BINARY_OP.Add, a!, as!, b!, as!, y, as!),
         }, relu ? [next!] : []);
-        break;
+        return true;
       }
       default:
-        return null;
+        return false;
     }
-  }
-  const outLayer = (model.outputLayers as unknown as Layer[])[0];
-  const output = outLayer ? stepOf.get(outLayer) : undefined;
-  if (output === undefined || steps.length < 2) return null;
-  return { steps, output };
+  });
 }
 
 interface Schedule {
@@ -252,7 +219,7 @@ interface Schedule {
 /** A compiled model: run(x) → probabilities, with buffers reused between calls. */
 export class NativeInferencePlan {
   private readonly schedules = new Map<string, Schedule>();
-  private readonly spare = new Map<number, Float32Array[]>();
+  private readonly spare = new SpareBuffers();
 
   private constructor(private readonly compiled: Compiled) {}
 
@@ -290,16 +257,6 @@ export class NativeInferencePlan {
     return schedule;
   }
 
-  private take(length: number): Float32Array {
-    return this.spare.get(length)?.pop() ?? new Float32Array(length);
-  }
-
-  private give(buffer: Float32Array): void {
-    let list = this.spare.get(buffer.length);
-    if (!list) this.spare.set(buffer.length, (list = []));
-    list.push(buffer);
-  }
-
   /** Runs the model on a float32 NHWC input held by the native backend. */
   run(x: tf.Tensor): tf.Tensor {
     const input = values(x);
@@ -314,10 +271,10 @@ export class NativeInferencePlan {
         buffers[i] = ins[0]!;
       } else {
         // The output buffer is handed to the caller's tensor, so it is never a reused one.
-        buffers[i] = i === output ? new Float32Array(size(shapes[i]!)) : this.take(size(shapes[i]!));
+        buffers[i] = i === output ? new Float32Array(size(shapes[i]!)) : this.spare.take(size(shapes[i]!));
         step.run(ins, step.inputs.map((j) => shapes[j]!), buffers[i]!, shapes[i]!);
       }
-      for (const j of frees[i]!) if (j !== 0) this.give(buffers[j]!);
+      for (const j of frees[i]!) if (j !== 0) this.spare.give(buffers[j]!);
     }
     // An aliased output (a trailing linear activation) is planned storage: hand out a copy.
     const out = steps[output]!.alias ? buffers[output]!.slice() : buffers[output]!;
@@ -332,12 +289,8 @@ const plans = new WeakMap<tf.LayersModel, NativeInferencePlan | null>();
  * compiles (SEG_STUDIO_NATIVE_PLAN=0 turns plans off), otherwise tfjs-layers' own predict.
  */
 export function predictFast(model: tf.LayersModel, x: tf.Tensor): tf.Tensor {
-  if (tf.getBackend() === 'native' && x.dtype === 'float32' && x.rank === 4 && process.env.SEG_STUDIO_NATIVE_PLAN !== '0') {
-    let plan = plans.get(model);
-    if (plan === undefined) {
-      plan = NativeInferencePlan.compile(model);
-      plans.set(model, plan);
-    }
+  if (plansEnabled() && x.dtype === 'float32' && x.rank === 4) {
+    const plan = cachedPlan(plans, model, (m) => NativeInferencePlan.compile(m));
     if (plan) return plan.run(x);
   }
   return model.predict(x) as tf.Tensor;

@@ -6,6 +6,7 @@ import type { TensorInfo } from '@tensorflow/tfjs';
 
 import type { NativeAddon } from './native-addon';
 import { f32, output, pair, tensorInput, type NativeKernel, type NativeKernelArgs } from './native-kernel-util';
+import { CONV_ACTIVATION } from './native-op-codes';
 
 type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -41,8 +42,6 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, elu: 3, leakyrelu: 4, sigmoid: 5 };
-
 /** Per-output-channel affine applied after the bias (an inference batch norm, folded). */
 export interface ChannelAffine {
   scale: Float32Array;
@@ -58,7 +57,7 @@ export function forward(args: NativeKernelArgs, addon: NativeAddon, fused: boole
   const g = convGeometry(x.shape, w.shape, attrs);
   if (!g) return null;
   let bias: Float32Array | null = null;
-  let act = 0;
+  let act = CONV_ACTIVATION.linear!;
   let alpha = 0;
   if (fused) {
     const b = tensorInput(args, 'bias');
@@ -68,8 +67,8 @@ export function forward(args: NativeKernelArgs, addon: NativeAddon, fused: boole
       if (!bias || bias.length !== g.yShape[3]) return null;
     }
     const name = (attrs.activation as string | undefined) ?? 'linear';
-    if (!(name in ACTIVATIONS)) return null; // prelu needs per-element weights: reference path
-    act = ACTIVATIONS[name]!;
+    if (!(name in CONV_ACTIVATION)) return null; // prelu needs per-element weights: reference path
+    act = CONV_ACTIVATION[name]!;
     alpha = name === 'leakyrelu' ? Number(attrs.leakyreluAlpha ?? 0.2) : 0;
   }
   if (affine && (affine.scale.length !== g.yShape[3] || affine.shift.length !== g.yShape[3])) return null;

@@ -5,11 +5,9 @@ import { backend_util, slice_util, util } from '@tensorflow/tfjs';
 
 import { takeFloat32 } from './native-cpu-backend';
 import { f32, listInputs, output, sizeOf, tensorInput, type NativeKernel } from './native-kernel-util';
+import { REDUCE_OP } from './native-op-codes';
 
-// Op codes must match native/src/reduce.cc.
-const REDUCE: Record<string, number> = { Sum: 0, Mean: 1, Max: 2, Min: 3 };
-
-const reduceKernels: NativeKernel[] = Object.entries(REDUCE).map(([kernelName, op]) => ({
+const reduceKernels: NativeKernel[] = Object.entries(REDUCE_OP).map(([kernelName, op]) => ({
   kernelName,
   impl: (args, addon) => {
     const x = tensorInput(args, 'x');

@@ -3,28 +3,20 @@
 import { backend_util } from '@tensorflow/tfjs';
 
 import { f32, listInputs, output, tensorInput, type NativeKernel } from './native-kernel-util';
+import { BINARY_KERNELS, BINARY_OP, UNARY_OP } from './native-op-codes';
 
-// Op codes must match native/src/elementwise.cc.
-const BINARY: Record<string, number> = {
-  Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, SquaredDifference: 4, Maximum: 5, Minimum: 6,
-};
-const UNARY: Record<string, number> = {
-  Relu: 0, Relu6: 1, Sigmoid: 2, Sqrt: 3, Rsqrt: 4, Square: 5, Exp: 6, Log: 7, Neg: 8, Abs: 9,
-  Step: 10, Reciprocal: 11, Elu: 12, Tanh: 13, LeakyRelu: 14, Log1p: 15,
-};
-
-const binaryKernels: NativeKernel[] = Object.entries(BINARY).map(([kernelName, op]) => ({
+const binaryKernels: NativeKernel[] = BINARY_KERNELS.map((kernelName) => ({
   kernelName,
   impl: (args, addon) => {
     const a = tensorInput(args, 'a'), b = tensorInput(args, 'b');
     const av = f32(args.backend, a), bv = f32(args.backend, b);
     if (!a || !b || !av || !bv) return null;
     const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-    return output(args.backend, shape, (o) => addon.binary(op, av, a.shape, bv, b.shape, o, shape));
+    return output(args.backend, shape, (o) => addon.binary(BINARY_OP[kernelName], av, a.shape, bv, b.shape, o, shape));
   },
 }));
 
-const unaryKernels: NativeKernel[] = Object.entries(UNARY).map(([kernelName, op]) => ({
+const unaryKernels: NativeKernel[] = Object.entries(UNARY_OP).map(([kernelName, op]) => ({
   kernelName,
   impl: (args, addon) => {
     const x = tensorInput(args, 'x');

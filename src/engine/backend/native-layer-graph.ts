@@ -67,3 +67,50 @@ export function pair(v: unknown): [number, number] {
 export function transposedLength(padding: unknown, length: number, stride: number, kernel: number): number {
   return padding === 'valid' ? length * stride + Math.max(kernel - stride, 0) : length * stride;
 }
+
+/** Records the step computing `layer`, and the layers fused into it (whose own turn is then skipped). */
+export type AddStep<S> = (layer: Layer, step: S, fused?: (Layer | null)[]) => void;
+
+/**
+ * The plans' walk over a model: its layers in order, each visited with the step indices of its
+ * inputs; `visit` adds the layer's step (maybe fusing later layers into it) and returns false
+ * for a layer it does not cover. Null for several inputs or outputs, shared layers, a layer
+ * reading a second output of another, channels-first data, a refused layer, or a graph not in
+ * topological order. Step 0 is the model input.
+ */
+export function buildSteps<S>(
+  model: tf.LayersModel, inputStep: S, visit: (layer: Layer, inputs: number[], add: AddStep<S>) => boolean,
+): { steps: S[]; output: number } | null {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) return null;
+  const steps: S[] = [];
+  const stepOf = new Map<Layer, number>();
+  const absorbed = new Set<Layer>();
+  const add: AddStep<S> = (layer, step, fused = []) => {
+    steps.push(step);
+    stepOf.set(layer, steps.length - 1);
+    for (const l of fused) {
+      if (!l) continue;
+      absorbed.add(l);
+      stepOf.set(l, steps.length - 1);
+    }
+  };
+  for (const layer of model.layers as unknown as Layer[]) {
+    if (absorbed.has(layer)) continue;
+    if (layer.inboundNodes.length !== 1) return null; // shared layers
+    if (layer.getClassName() === 'InputLayer') {
+      if (steps.length !== 0) return null;
+      add(layer, inputStep);
+      continue;
+    }
+    const node = layer.inboundNodes[0]!;
+    if (node.tensorIndices.some((i) => i !== 0)) return null;
+    const inputs = node.inboundLayers.map((l) => stepOf.get(l));
+    if (inputs.some((i) => i === undefined)) return null; // not in topological order
+    if (layer.dataFormat !== undefined && layer.dataFormat !== 'channelsLast') return null;
+    if (!visit(layer, inputs as number[], add)) return null;
+  }
+  const outLayer = (model.outputLayers as unknown as Layer[])[0];
+  const output = outLayer ? stepOf.get(outLayer) : undefined;
+  if (output === undefined || steps.length < 2) return null;
+  return { steps, output };
+}

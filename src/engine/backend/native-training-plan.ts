@@ -32,18 +32,13 @@ import { loadNativeAddon, type NativeAddon } from './native-addon';
 import { updateMovingStatistics } from './native-batchnorm-train';
 import { convGeometry } from './native-kernels-conv';
 import {
-  activationName, activationOf, isBatchNorm, pair, read, size, soleConsumer, transposedLength, values, type Layer, type Shape, type Var,
+  activationName, activationOf, buildSteps, isBatchNorm, pair, read, size, soleConsumer, transposedLength, values, type Layer, type Shape, type Var,
 } from './native-layer-graph';
+import { cachedPlan, plansEnabled, SpareBuffers } from './native-plan-storage';
+import { BINARY_OP, CONV_ACTIVATION, REDUCE_OP, UNARY_OP } from './native-op-codes';
 
-// Op codes of native/src/elementwise.cc and native/src/reduce.cc.
-const UNARY_RELU = 0;
-const UNARY_SIGMOID = 2;
-const BINARY_ADD = 0;
-const BINARY_RELU_GRAD = 8;
-const BINARY_ADD_RELU = 9;
-const REDUCE_SUM = 0;
-// Activation codes of native/src/conv.cc.
-const CONV_ACT: Record<string, number> = { linear: 0, relu: 1, sigmoid: 5 };
+/** The activations whose gradient the plan applies (as a mask on dy). */
+const PLANNED_ACTIVATIONS = new Set(['linear', 'relu', 'sigmoid']);
 
 /** A step bound to one input shape: geometry computed once, buffers passed in. */
 interface BoundStep {
@@ -81,44 +76,19 @@ interface Compiled {
 type GradOf = (v: unknown) => Float32Array;
 
 function mask(addon: NativeAddon, act: string, dy: Float32Array, y: Float32Array, shape: Shape): void {
-  if (act === 'relu') addon.binary(BINARY_RELU_GRAD, dy, shape, y, shape, dy, shape);
+  if (act === 'relu') addon.binary(BINARY_OP.ReluGrad, dy, shape, y, shape, dy, shape);
   else if (act === 'sigmoid') for (let i = 0; i < dy.length; i++) dy[i] = dy[i]! * y[i]! * (1 - y[i]!);
 }
 
 /** Σ over every axis but the last (a bias gradient). */
 function channelSums(addon: NativeAddon, dy: Float32Array, channels: number, out: Float32Array): void {
-  if (!addon.reduce(REDUCE_SUM, dy, [dy.length / channels, channels], [0], out)) throw new Error('native training plan: bias reduction failed');
+  if (!addon.reduce(REDUCE_OP.Sum, dy, [dy.length / channels, channels], [0], out)) throw new Error('native training plan: bias reduction failed');
 }
 
 function compile(model: tf.LayersModel, addon: NativeAddon, gradOf: GradOf): Compiled | null {
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) return null;
-  const layers = model.layers as unknown as Layer[];
-  const stepOf = new Map<Layer, number>();
-  const steps: Step[] = [];
-  const absorbed = new Set<Layer>(); // ReLU layers fused into their producer
-  const add = (layer: Layer, step: Step, fused: Layer | null = null) => {
-    steps.push(step);
-    stepOf.set(layer, steps.length - 1);
-    if (fused) {
-      absorbed.add(fused);
-      stepOf.set(fused, steps.length - 1);
-    }
-  };
-  for (const layer of layers) {
-    if (absorbed.has(layer)) continue;
+  const input: Step = { inputs: [], params: [], bind: ([x]) => ({ shape: x!, forward: () => {}, backward: () => {} }) };
+  const built = buildSteps<Step>(model, input, (layer, inputs, add) => {
     const cls = layer.getClassName();
-    if (layer.inboundNodes.length !== 1) return null; // shared layers
-    const node = layer.inboundNodes[0]!;
-    if (cls === 'InputLayer') {
-      if (steps.length !== 0) return null;
-      add(layer, { inputs: [], params: [], bind: ([x]) => ({ shape: x!, forward: () => {}, backward: () => {} }) });
-      continue;
-    }
-    if (node.tensorIndices.some((i) => i !== 0)) return null;
-    const found = node.inboundLayers.map((l) => stepOf.get(l));
-    if (found.some((i) => i === undefined)) return null; // not in topological order
-    const inputs = found as number[];
-    if (layer.dataFormat !== undefined && layer.dataFormat !== 'channelsLast') return null;
     const one = inputs.length === 1;
     const nextRelu = () => {
       const next = soleConsumer(layer);
@@ -128,7 +98,7 @@ function compile(model: tf.LayersModel, addon: NativeAddon, gradOf: GradOf): Com
     switch (cls) {
       case 'Conv2D': {
         const act = activationName(layer);
-        if (!one || layer.rank !== 2 || (layer.padding !== 'same' && layer.padding !== 'valid') || !(act in CONV_ACT)) return null;
+        if (!one || layer.rank !== 2 || (layer.padding !== 'same' && layer.padding !== 'valid') || !PLANNED_ACTIVATIONS.has(act)) return false;
         const kernel = layer.kernel as Var, bias = (layer.bias as Var | null) ?? null;
         const attrs = { strides: layer.strides, pad: layer.padding, dilations: layer.dilationRate, dataFormat: 'NHWC' } as NamedAttrMap;
         add(layer, {
@@ -141,7 +111,7 @@ function compile(model: tf.LayersModel, addon: NativeAddon, gradOf: GradOf): Com
             return {
               shape: g.yShape,
               forward: ([x], y) =>
-                addon.convForward(x!, read(kernel)!, read(bias), y, g.xShape, g.wShape, g.yShape, g.strides, g.pads, g.dilations, CONV_ACT[act]!, 0, null, null),
+                addon.convForward(x!, read(kernel)!, read(bias), y, g.xShape, g.wShape, g.yShape, g.strides, g.pads, g.dilations, CONV_ACTIVATION[act]!, 0, null, null),
               backward: (dy, [x], y, [dx]) => {
                 mask(addon, act, dy, y, g.yShape);
                 if (dx) addon.convBackwardData(dy, read(kernel)!, dx, g.xShape, g.wShape, g.yShape, g.strides, g.pads, g.dilations);
@@ -151,10 +121,10 @@ function compile(model: tf.LayersModel, addon: NativeAddon, gradOf: GradOf): Com
             };
           },
         });
-        break;
+        return true;
       }
       case 'Conv2DTranspose': {
-        if (!one || (layer.padding !== 'same' && layer.padding !== 'valid') || activationName(layer) !== 'linear') return null;
+        if (!one || (layer.padding !== 'same' && layer.padding !== 'valid') || activationName(layer) !== 'linear') return false;
         const kernel = layer.kernel as Var, bias = (layer.bias as Var | null) ?? null;
         const [kh, kw] = layer.kernelSize as number[];
         const [sh, sw] = layer.strides as number[];
@@ -172,7 +142,7 @@ function compile(model: tf.LayersModel, addon: NativeAddon, gradOf: GradOf): Com
               shape: ys,
               forward: ([x], y) => {
                 addon.convBackwardData(x!, read(kernel)!, y, g.xShape, g.wShape, g.yShape, g.strides, g.pads, g.dilations);
-                if (bias) addon.binary(BINARY_ADD, y, ys, read(bias)!, [filters], y, ys);
+                if (bias) addon.binary(BINARY_OP.Add, y, ys, read(bias)!, [filters], y, ys);
               },
               backward: (dy, [x], _y, [dx]) => {
                 if (dx) addon.convForward(dy, read(kernel)!, null, dx, g.xShape, g.wShape, g.yShape, g.strides, g.pads, g.dilations, 0, 0, null, null);
@@ -182,10 +152,10 @@ function compile(model: tf.LayersModel, addon: NativeAddon, gradOf: GradOf): Com
             };
           },
         });
-        break;
+        return true;
       }
       case 'BatchNormalization': {
-        if (!one || !isBatchNorm(layer) || !layer.center || !layer.scale || !layer.gamma || !layer.beta) return null;
+        if (!one || !isBatchNorm(layer) || !layer.center || !layer.scale || !layer.gamma || !layer.beta) return false;
         const gamma = layer.gamma as Var, beta = layer.beta as Var, eps = layer.epsilon as number;
         const relu = nextRelu();
         add(layer, {
@@ -206,19 +176,19 @@ function compile(model: tf.LayersModel, addon: NativeAddon, gradOf: GradOf): Com
                 ),
             };
           },
-        }, relu);
-        break;
+        }, [relu]);
+        return true;
       }
       case 'ReLU':
       case 'Activation': {
         const act = cls === 'ReLU' ? activationOf(layer) : activationName(layer);
-        if (!one || (act !== 'relu' && act !== 'sigmoid' && act !== 'linear')) return null;
+        if (!one || (act !== 'relu' && act !== 'sigmoid' && act !== 'linear')) return false;
         add(layer, {
           inputs,
           params: [],
           bind: ([xs]) => ({
             shape: xs!,
-            forward: ([x], y) => (act === 'linear' ? y.set(x!) : addon.unary(act === 'relu' ? UNARY_RELU : UNARY_SIGMOID, x!, y, 0)),
+            forward: ([x], y) => (act === 'linear' ? y.set(x!) : addon.unary(act === 'relu' ? UNARY_OP.Relu : UNARY_OP.Sigmoid, x!, y, 0)),
             backward: (dy, _x, y, [dx]) => {
               if (!dx) return;
               mask(addon, act, dy, y, xs!);
@@ -226,10 +196,10 @@ function compile(model: tf.LayersModel, addon: NativeAddon, gradOf: GradOf): Com
             },
           }),
         });
-        break;
+        return true;
       }
       case 'MaxPooling2D': {
-        if (!one) return null;
+        if (!one) return false;
         add(layer, {
           inputs,
           params: [],
@@ -246,10 +216,10 @@ function compile(model: tf.LayersModel, addon: NativeAddon, gradOf: GradOf): Com
             };
           },
         });
-        break;
+        return true;
       }
       case 'ZeroPadding2D': {
-        if (!one) return null;
+        if (!one) return false;
         const [[top, bottom], [left, right]] = layer.padding as [[number, number], [number, number]];
         add(layer, {
           inputs,
@@ -263,10 +233,10 @@ function compile(model: tf.LayersModel, addon: NativeAddon, gradOf: GradOf): Com
             };
           },
         });
-        break;
+        return true;
       }
       case 'Concatenate': {
-        if (inputs.length < 2 || (layer.axis !== -1 && layer.axis !== 3)) return null;
+        if (inputs.length < 2 || (layer.axis !== -1 && layer.axis !== 3)) return false;
         add(layer, {
           inputs,
           params: [],
@@ -285,10 +255,10 @@ function compile(model: tf.LayersModel, addon: NativeAddon, gradOf: GradOf): Com
             };
           },
         });
-        break;
+        return true;
       }
       case 'Add': {
-        if (inputs.length !== 2) return null;
+        if (inputs.length !== 2) return false;
         const relu = nextRelu();
         add(layer, {
           inputs,
@@ -297,23 +267,22 @@ function compile(model: tf.LayersModel, addon: NativeAddon, gradOf: GradOf): Com
             if (!tf.util.arraysEqual(as!, bs!)) throw new Error(`native training plan: ${layer.name}: Add of shapes ${as} and ${bs}`);
             return {
               shape: as!,
-              forward: ([a, b], y) => addon.binary(relu ? BINARY_ADD_RELU : BINARY_ADD, a!, as!, b!, as!, y, as!),
+              forward: ([a, b], y) => addon.binary(relu ? BINARY_OP.AddRelu : BINARY_OP.Add, a!, as!, b!, as!, y, as!),
               backward: (dy, _x, y, dIns) => {
                 if (relu) mask(addon, 'relu', dy, y, as!);
                 for (const dx of dIns) dx?.set(dy);
               },
             };
           },
-        }, relu);
-        break;
+        }, [relu]);
+        return true;
       }
       default:
-        return null;
+        return false;
     }
-  }
-  const outLayer = (model.outputLayers as unknown as Layer[])[0];
-  const output = outLayer ? stepOf.get(outLayer) : undefined;
-  if (output === undefined || steps.length < 2) return null;
+  });
+  if (!built) return null;
+  const { steps, output } = built;
 
   // The plan must produce exactly the gradients tfjs would: one per trainable weight.
   const params = new Set(steps.flatMap((s) => s.params));
@@ -335,7 +304,7 @@ export interface TrainingStepResult extends BceDiceValues {
 /** A compiled model: step(x, y) → loss and gradients, with buffers reused between calls. */
 export class NativeTrainingPlan {
   private readonly schedules = new Map<string, Schedule>();
-  private readonly spare = new Map<number, Float32Array[]>();
+  private readonly spare = new SpareBuffers();
   private readonly grads = new Map<Var, Float32Array>();
   private compiled!: Compiled;
 
@@ -386,16 +355,6 @@ export class NativeTrainingPlan {
     return schedule;
   }
 
-  private take(length: number): Float32Array {
-    return this.spare.get(length)?.pop() ?? new Float32Array(length);
-  }
-
-  private give(buffer: Float32Array): void {
-    let list = this.spare.get(buffer.length);
-    if (!list) this.spare.set(buffer.length, (list = []));
-    list.push(buffer);
-  }
-
   /**
    * Forward in training mode (moving statistics updated), BCE + Dice against `y`, backward.
    * x: float32 NHWC images, y: 0/1 masks of the output's shape, both on the native backend.
@@ -411,36 +370,36 @@ export class NativeTrainingPlan {
     outs[0] = values(x);
     const inputsOf = (i: number) => steps[i]!.inputs.map((j) => outs[j]!);
     for (let i = 1; i <= output; i++) {
-      outs[i] = this.take(size(shapes[i]!));
+      outs[i] = this.spare.take(size(shapes[i]!));
       bound[i]!.forward(inputsOf(i), outs[i]!);
     }
 
     const dOut: (Float32Array | undefined)[] = new Array(steps.length);
-    const dp = this.take(outs[output]!.length);
+    const dp = this.spare.take(outs[output]!.length);
     const loss = bceDiceWithGradient(outs[output]!, values(y), x.shape[0]!, dp);
     dOut[output] = dp;
     for (let i = output; i >= 1; i--) {
       const dy = dOut[i];
       if (dy) {
         const ins = steps[i]!.inputs;
-        const dIns = ins.map((j) => (needsGrad[j] ? this.take(size(shapes[j]!)) : null));
+        const dIns = ins.map((j) => (needsGrad[j] ? this.spare.take(size(shapes[j]!)) : null));
         bound[i]!.backward(dy, inputsOf(i), outs[i]!, dIns);
-        this.give(dy);
+        this.spare.give(dy);
         dIns.forEach((d, k) => {
           if (!d) return;
           const j = ins[k]!;
           const acc = dOut[j];
           if (acc) {
             // An output read by several layers (a skip connection) sums their gradients.
-            this.addon.binary(BINARY_ADD, acc, shapes[j]!, d, shapes[j]!, acc, shapes[j]!);
-            this.give(d);
+            this.addon.binary(BINARY_OP.Add, acc, shapes[j]!, d, shapes[j]!, acc, shapes[j]!);
+            this.spare.give(d);
           } else {
             dOut[j] = d;
           }
         });
       }
       // Every reader of this output (all later steps) has run its backward: reuse the storage.
-      this.give(outs[i]!);
+      this.spare.give(outs[i]!);
     }
     const gradients = (this.model.trainableWeights as unknown as Var[]).map((w) => {
       const v = w.read() as tf.Variable;
@@ -462,11 +421,5 @@ const plans = new WeakMap<tf.LayersModel, NativeTrainingPlan | null>();
  * (SEG_STUDIO_NATIVE_PLAN=0 turns plans off), else null: train with tfjs' gradients.
  */
 export function trainingPlanFor(model: tf.LayersModel): NativeTrainingPlan | null {
-  if (tf.getBackend() !== 'native' || process.env.SEG_STUDIO_NATIVE_PLAN === '0') return null;
-  let plan = plans.get(model);
-  if (plan === undefined) {
-    plan = NativeTrainingPlan.compile(model);
-    plans.set(model, plan);
-  }
-  return plan;
+  return plansEnabled() ? cachedPlan(plans, model, (m) => NativeTrainingPlan.compile(m)) : null;
 }
