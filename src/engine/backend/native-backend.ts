@@ -75,6 +75,7 @@ const KEEPS_NO_VIEWS = new Set(['Identity', 'Reshape', 'Cast', 'ClipByValue']);
 function wrap(kernel: NativeKernel, addon: NativeAddon, fallback: KernelFunc | undefined): KernelFunc {
   const count = { native: 0, fallback: 0 };
   stats.set(kernel.kernelName, count);
+  const reference = fallback && referenceKernel(kernel.kernelName, fallback);
   return (args) => {
     const result = kernel.impl(args as unknown as NativeKernelArgs, addon);
     if (result !== null) {
@@ -82,9 +83,8 @@ function wrap(kernel: NativeKernel, addon: NativeAddon, fallback: KernelFunc | u
       return result;
     }
     count.fallback++;
-    if (!fallback) throw new Error(`native backend: no reference kernel for ${kernel.kernelName}`);
-    if (!KEEPS_NO_VIEWS.has(kernel.kernelName)) escapeInputs(args.backend as MathBackendCPU, args.inputs);
-    return fallback(args);
+    if (!reference) throw new Error(`native backend: no reference kernel for ${kernel.kernelName}`);
+    return reference(args);
   };
 }
 

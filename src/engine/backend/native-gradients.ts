@@ -10,7 +10,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
-import type { NativeAddon } from './native-addon';
 import { f32, output, tensorInput, type NativeKernel } from './native-kernel-util';
 import { BINARY_OP } from './native-op-codes';
 

@@ -109,7 +109,7 @@ function active(kwargs: Record<string, unknown> | undefined): boolean {
   return !kwargs?.training && tf.getBackend() === 'native' && process.env.SEG_STUDIO_NATIVE_FOLD !== '0' && !recording();
 }
 
-/** The one layer consuming this (non-shared) layer's output, or null. */
+/** A ReLU layer (or Activation 'relu') without a cap. */
 export function isPlainRelu(layer: LayerLike | null): layer is ReluLike {
   if (!layer) return false;
   const name = layer.getClassName();

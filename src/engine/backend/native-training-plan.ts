@@ -32,7 +32,7 @@ import { loadNativeAddon, type NativeAddon } from './native-addon';
 import { updateMovingStatistics } from './native-batchnorm-train';
 import { convGeometry } from './native-kernels-conv';
 import {
-  activationName, activationOf, buildSteps, isBatchNorm, pair, read, size, soleConsumer, transposedLength, values, type Layer, type Shape, type Var,
+  activationName, activationOf, buildSteps, isBatchNorm, pair, read, size, soleConsumer, transposedLength, values, type Shape, type Var,
 } from './native-layer-graph';
 import { cachedPlan, plansEnabled, SpareBuffers } from './native-plan-storage';
 import { BINARY_OP, CONV_ACTIVATION, REDUCE_OP, UNARY_OP } from './native-op-codes';
