@@ -19,32 +19,56 @@ const STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
-export function readBody(req: IncomingMessage): Promise<string> {
+/**
+ * A body over the limit. The rest of it is still read and dropped (up to DRAIN_LIMIT), so the
+ * client gets the 413 answer instead of a connection reset while it is still sending.
+ */
+export class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`request body over ${limit} bytes (${limit / 1024 / 1024} MiB)`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+/** Bytes of a refused body read and dropped before the connection is cut after all. */
+const DRAIN_LIMIT = 1024 * 1024 * 1024;
+
+export function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<string> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
+    const refuse = () => {
+      refused = true;
+      chunks.length = 0;
+      reject(new BodyTooLargeError(limit));
+    };
+    // A declared length over the limit is refused before a byte of the body is read.
+    if (Number(req.headers['content-length']) > limit) refuse();
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error(`request body over ${MAX_BODY} bytes`));
-        req.destroy();
-      } else chunks.push(c);
+      if (refused) {
+        if (size > DRAIN_LIMIT) req.destroy();
+      } else if (size > limit) refuse();
+      else chunks.push(c);
     });
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      if (!refused) resolveBody(Buffer.concat(chunks).toString('utf8'));
+    });
     req.on('error', reject);
   });
 }
 
-export function sendEnvelope(res: ServerResponse, env: Envelope<unknown>): void {
-  const status = env.ok ? 200 : STATUS[env.error.code ?? 'INTERNAL'];
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+export function sendEnvelope(res: ServerResponse, env: Envelope<unknown>, status?: number, headers: Record<string, string> = {}): void {
+  const code = status ?? (env.ok ? 200 : STATUS[env.error.code ?? 'INTERNAL']);
+  res.writeHead(code, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(encodeWire(env));
 }
 
 export async function handleApiCall(dispatch: Dispatch, req: IncomingMessage, res: ServerResponse, domain: string, op: string): Promise<void> {
   if (req.method !== 'POST') {
-    res.writeHead(405, { allow: 'POST' });
-    sendEnvelope(res, { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'operations are called with POST' } });
+    const message = `${req.method} ${req.url?.split('?')[0]}: operations are called with POST`;
+    sendEnvelope(res, { ok: false, error: { code: 'INVALID_ARGUMENT', message } }, 405, { allow: 'POST' });
     return;
   }
   let args: unknown = {};
@@ -52,7 +76,8 @@ export async function handleApiCall(dispatch: Dispatch, req: IncomingMessage, re
     const text = await readBody(req);
     if (text.trim()) args = decodeWire(text);
   } catch (err) {
-    sendEnvelope(res, { ok: false, error: { code: 'INVALID_ARGUMENT', message: `request body: ${(err as Error).message}` } });
+    const status = err instanceof BodyTooLargeError ? 413 : 400;
+    sendEnvelope(res, { ok: false, error: { code: 'INVALID_ARGUMENT', message: `request body: ${(err as Error).message}` } }, status);
     return;
   }
   sendEnvelope(res, await dispatch(domain, op, args));

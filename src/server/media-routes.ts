@@ -10,7 +10,14 @@ function intParam(url: URL, name: string): number | undefined {
   return v === null ? undefined : Number(v);
 }
 
-export async function handleMedia(dispatch: Dispatch, url: URL, res: ServerResponse): Promise<boolean> {
+/** Answers a request to a media path (true), or leaves it to the other routes (false). */
+export async function handleMedia(dispatch: Dispatch, method: string | undefined, url: URL, res: ServerResponse): Promise<boolean> {
+  if (!(Object.values(MEDIA_PATHS) as string[]).includes(url.pathname)) return false;
+  if (method !== 'GET') {
+    const message = `${method} ${url.pathname}: media is read with GET`;
+    sendEnvelope(res, { ok: false, error: { code: 'INVALID_ARGUMENT', message } }, 405, { allow: 'GET' });
+    return true;
+  }
   const datasetId = intParam(url, 'datasetId');
   const sampleId = url.searchParams.get('sampleId') ?? undefined;
   let call: { domain: string; op: string; args: Record<string, unknown>; type: string } | undefined;
@@ -28,7 +35,7 @@ export async function handleMedia(dispatch: Dispatch, url: URL, res: ServerRespo
       call = { domain: 'predictions', op: 'mask', args: { runId: intParam(url, 'runId'), datasetId, sampleId }, type: 'image/png' };
       break;
     default:
-      return false;
+      throw new Error(`${url.pathname}: media path without a route`);
   }
   for (const k of Object.keys(call.args)) if (call.args[k] === undefined) delete call.args[k];
   const env = await dispatch(call.domain, call.op, call.args);

@@ -12,6 +12,7 @@ import {
   type OpResult,
 } from '../shared/contract';
 import type { StudioServices } from './studio-services';
+import { DataFileError } from '../engine/data/data-file-error';
 
 type Handlers = {
   [D in keyof Contract]: { [O in OpName<D>]: (args: OpArgs<D, O>) => OpResult<D, O> | Promise<OpResult<D, O>> };
@@ -79,7 +80,9 @@ export function createDispatch(s: StudioServices): Dispatch {
       }
       return okEnvelope(await handlers[domain]![op]!(parsed.data));
     } catch (err) {
-      return errorEnvelope(err);
+      // A file the request led to that cannot be used (not a dataset, not a readable image, over
+      // the pixel limit) is the request's problem, not the studio's: 400, not 500.
+      return errorEnvelope(err instanceof DataFileError ? new StudioError('INVALID_ARGUMENT', err.message) : err);
     }
   };
 }

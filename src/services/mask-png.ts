@@ -2,10 +2,13 @@
 // 3 border) or binary (0/1 or 0/255); the UI always sees and sends 0/255 grayscale PNG.
 import sharp from 'sharp';
 import type { BinaryMask, MaskEncoding } from '../engine/types';
+import { DataFileError } from '../engine/data/data-file-error';
+import { readCheckedHeader, SHARP_PIXEL_LIMIT } from '../engine/data/pixel-limit';
 
 /** Reads a mask file into 0/1 pixels. Border (3) counts as pet, as in training. */
 export async function readMaskFile(path: string, encoding: MaskEncoding): Promise<BinaryMask> {
-  const { data, info } = await sharp(path).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  await readCheckedHeader(path);
+  const { data, info } = await sharp(path, SHARP_PIXEL_LIMIT).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   const out = new Uint8Array(info.width * info.height);
   for (let i = 0; i < out.length; i++) {
     const v = data[i]!;
@@ -14,13 +17,20 @@ export async function readMaskFile(path: string, encoding: MaskEncoding): Promis
   return { width: info.width, height: info.height, data: out };
 }
 
-/** Decodes a PNG the UI sent (0/255, or 0/1) into 0/1 pixels. */
-export async function decodeMaskPng(png: Uint8Array): Promise<BinaryMask> {
+/**
+ * Decodes a PNG the UI sent (0/255, or 0/1) into 0/1 pixels. Unreadable, over the pixel limit, or
+ * (from its header, before decoding) not of the `expected` size: a DataFileError naming `name`.
+ */
+export async function decodeMaskPng(png: Uint8Array, name = 'the mask', expected?: { width: number; height: number }): Promise<BinaryMask> {
+  const header = await readCheckedHeader(png, name);
+  if (expected && (header.width !== expected.width || header.height !== expected.height)) {
+    throw new DataFileError(name, `mask is ${header.width}×${header.height} but its image is ${expected.width}×${expected.height}`);
+  }
   let decoded: { data: Buffer; info: { width: number; height: number } };
   try {
-    decoded = await sharp(png).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    decoded = await sharp(png, SHARP_PIXEL_LIMIT).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw new Error(`the mask is not a readable image (${(err as Error).message})`);
+    throw new DataFileError(name, `not a readable image (${(err as Error).message})`);
   }
   const { data, info } = decoded;
   let max = 0;

@@ -1,11 +1,13 @@
 // Validates one photo/mask pair at import: the photo by its header (format, size, not cut
 // short), the mask by a full decode (masks are small, and a bad value must be caught here rather
 // than in epoch 3). Problems come back as a skip entry instead of an exception.
+import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { MaskEncoding, SkippedFile } from '../types';
 import { decodeMask, PHOTO_FORMATS, readImageSize } from './decode';
 import { DataFileError } from './data-file-error';
 import { truncationProblem } from './file-complete';
+import { PixelLimitError } from './pixel-limit';
 
 /** Extensions that suggest a photo; used only to word the reason when a file cannot be read. */
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.gif', '.webp', '.tif', '.tiff', '.bmp', '.avif', '.heic', '.jp2', '.jxl']);
@@ -21,11 +23,23 @@ function asSkip(err: unknown, fallbackFile: string): PairCheck {
   return skip(fallbackFile, (err as Error).message);
 }
 
+/** "empty file" for a zero-byte file (an interrupted copy), which sharp would only call an unsupported format. */
+async function emptyFileProblem(path: string): Promise<string | undefined> {
+  try {
+    return (await stat(path)).size === 0 ? 'empty file (0 bytes)' : undefined;
+  } catch (err) {
+    return `cannot read file (${(err as Error).message})`;
+  }
+}
+
 export async function checkPair(imagePath: string, maskPath: string | undefined, encoding: MaskEncoding): Promise<PairCheck> {
+  const emptyImage = await emptyFileProblem(imagePath);
+  if (emptyImage) return skip(imagePath, emptyImage);
   let size: { width: number; height: number; format: string };
   try {
     size = await readImageSize(imagePath);
   } catch (err) {
+    if (err instanceof PixelLimitError) return asSkip(err, imagePath);
     const ext = extname(imagePath).toLowerCase();
     if (!IMAGE_EXTENSIONS.has(ext)) return skip(imagePath, `not an image file (${ext || 'no extension'})`);
     return asSkip(err, imagePath);
@@ -38,6 +52,8 @@ export async function checkPair(imagePath: string, maskPath: string | undefined,
     return skip(imagePath, `cannot read file (${(err as Error).message})`);
   }
   if (maskPath) {
+    const emptyMask = await emptyFileProblem(maskPath);
+    if (emptyMask) return skip(maskPath, emptyMask);
     try {
       const mask = await decodeMask(maskPath, encoding);
       if (mask.width !== size.width || mask.height !== size.height) {

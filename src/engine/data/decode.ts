@@ -8,6 +8,7 @@
 import sharp from 'sharp';
 import type { BinaryMask, MaskEncoding, RgbImage } from '../types';
 import { DataFileError } from './data-file-error';
+import { readCheckedHeader, SHARP_PIXEL_LIMIT } from './pixel-limit';
 
 /** Formats accepted as photos (sharp's metadata().format names). */
 export const PHOTO_FORMATS = new Set(['jpeg', 'png', 'gif', 'webp', 'tiff', 'heif', 'avif', 'bmp', 'jp2', 'jxl']);
@@ -26,10 +27,12 @@ function fail(path: string, problem: string, cause?: unknown): DataFileError {
  * (sharp's default background, the same one the JPEG thumbnails get), grey and CMYK become sRGB.
  */
 export async function decodeImage(path: string): Promise<RgbImage> {
+  // Refused from the header when over the pixel limit, before any decode.
+  await readCheckedHeader(path);
   let out: Awaited<ReturnType<typeof rawWithInfo>>;
   try {
     // failOn 'error': a truncated JPEG must fail rather than come back half grey.
-    out = await sharp(path, { failOn: 'error' })
+    out = await sharp(path, { failOn: 'error', ...SHARP_PIXEL_LIMIT })
       .flatten()
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
@@ -44,24 +47,18 @@ export async function decodeImage(path: string): Promise<RgbImage> {
   return { width, height, data: new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.length) };
 }
 
-/** Stored width/height and format from the file header only (no pixel decode). */
+/** Stored width/height and format from the file header only (no pixel decode); over the pixel limit is an error. */
 export async function readImageSize(path: string): Promise<{ width: number; height: number; format: string }> {
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
-  try {
-    meta = await sharp(path).metadata();
-  } catch (err) {
-    throw fail(path, 'not a readable image', err);
-  }
-  if (!meta.width || !meta.height || !meta.format) throw fail(path, 'image header has no size');
-  return { width: meta.width, height: meta.height, format: meta.format };
+  const { width, height, format } = await readCheckedHeader(path);
+  return { width, height, format };
 }
 
 /** Single-channel mask samples as stored, without any value mapping. */
 async function readMaskSamples(path: string): Promise<{ width: number; height: number; values: Uint8Array }> {
   let out: Awaited<ReturnType<typeof rawWithInfo>>;
+  const meta = await readCheckedHeader(path);
   try {
-    const img = sharp(path, { failOn: 'error' });
-    const meta = await img.metadata();
+    const img = sharp(path, { failOn: 'error', ...SHARP_PIXEL_LIMIT });
     // 16-bit samples would be rescaled on the way to 8 bits, changing class values silently.
     if (meta.depth && meta.depth !== 'uchar' && meta.depth !== 'char') {
       throw new DataFileError(path, `mask has ${meta.depth} samples, expected 8-bit`);

@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ImportOptions, ImportReport, Sample, SkippedFile, Split } from '../types';
 import { checkPair } from './check-pair';
+import { DataFileError } from './data-file-error';
 import { isGenericLayout, scanGeneric } from './generic-layout';
 import type { Candidate, LayoutScan } from './layout-types';
 import { naturalCompare } from './list-files';
@@ -15,11 +16,20 @@ import { splitAll, splitTrainValid } from './split';
 const CHECK_CONCURRENCY = 8;
 
 async function scan(root: string): Promise<LayoutScan> {
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`${root}: dataset folder does not exist`);
-  if (isOxfordLayout(root)) return scanOxford(root);
-  if (isGenericLayout(root)) return scanGeneric(root);
-  throw new Error(
-    `${root}: not a dataset folder — expected images/ with annotations/trimaps/ (Oxford-IIIT Pet layout) or images/ with masks/`,
+  checkDatasetFolder(root);
+  return isOxfordLayout(root) ? scanOxford(root) : scanGeneric(root);
+}
+
+/**
+ * Throws a DataFileError naming the folder unless it exists and has a known layout. Cheap (a few
+ * stats), so a run can be refused before it is queued.
+ */
+export function checkDatasetFolder(root: string): void {
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new DataFileError(root, 'dataset folder does not exist');
+  if (isOxfordLayout(root) || isGenericLayout(root)) return;
+  throw new DataFileError(
+    root,
+    'not a dataset folder — expected images/ with annotations/trimaps/ (Oxford-IIIT Pet layout) or images/ with masks/',
   );
 }
 
