@@ -68,7 +68,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       sendEnvelope(res, { ok: false, error: { code: 'UNAUTHORIZED', message: 'missing or wrong token' } });
       return;
     }
-    if (req.method === 'GET' && (await handleMedia(services.dispatch, url, res))) return;
+    if (await handleMedia(services.dispatch, req.method, url, res)) return;
     const m = /^\/api\/([A-Za-z]+)\/([A-Za-z]+)$/.exec(url.pathname);
     if (!m) {
       sendEnvelope(res, { ok: false, error: { code: 'UNKNOWN_OPERATION', message: `no API at ${url.pathname}` } });

@@ -20,6 +20,7 @@ import {
 import { listVersions, replaceKeepingVersion, writeFileAtomic } from './atomic-write';
 import type { EventBus } from './event-bus';
 import { decodeMaskPng, encodeMask, readMaskFile } from './mask-png';
+import { readCheckedHeader, SHARP_PIXEL_LIMIT } from '../engine/data/pixel-limit';
 import { isInside, type PathGuard } from './path-guard';
 import type { SampleQuery, StudioStore } from './store-types';
 
@@ -332,7 +333,8 @@ export class DatasetsService {
     const file = join(this.deps.thumbnailsFolder, String(datasetId), String(size), `${cacheName(sampleId)}.jpg`);
     // The cache is valid while it is newer than the photo (a replaced photo regenerates it).
     if (existsSync(file) && statSync(file).mtimeMs >= statSync(sample.imagePath).mtimeMs) return readFileSync(file);
-    const bytes = await sharp(sample.imagePath).rotate().resize(size, size, { fit: 'inside' }).jpeg({ quality: 80 }).toBuffer();
+    await readCheckedHeader(sample.imagePath);
+    const bytes = await sharp(sample.imagePath, SHARP_PIXEL_LIMIT).rotate().resize(size, size, { fit: 'inside' }).jpeg({ quality: 80 }).toBuffer();
     mkdirSync(dirname(file), { recursive: true });
     writeFileAtomic(file, bytes);
     return bytes;
@@ -340,7 +342,8 @@ export class DatasetsService {
 
   async image(datasetId: number, sampleId: string): Promise<Uint8Array> {
     const { sample } = this.resolveSample(datasetId, sampleId);
-    return sharp(sample.imagePath).png().toBuffer();
+    await readCheckedHeader(sample.imagePath);
+    return sharp(sample.imagePath, SHARP_PIXEL_LIMIT).png().toBuffer();
   }
 
   async readMask(datasetId: number, sampleId: string): Promise<MaskImage> {
@@ -356,7 +359,7 @@ export class DatasetsService {
    */
   async saveMask(datasetId: number, sampleId: string, png: Uint8Array): Promise<SaveMaskResult> {
     const { dataset, sample } = this.resolveSample(datasetId, sampleId);
-    const mask = await decodeMaskPng(png);
+    const mask = await decodeMaskPng(png, `mask sent for ${sampleId}`, sample);
     if (mask.width !== sample.width || mask.height !== sample.height) {
       throw new StudioError(
         'INVALID_ARGUMENT',

@@ -11,6 +11,8 @@ import {
 } from '../shared/contract';
 import type { EventBus } from './event-bus';
 import { RunQueue, deviceKeyFor } from './run-queue';
+import { checkDatasetFolder } from '../engine/data/import-dataset';
+import { resolveDataPath } from '../engine/data/resolve-data-path';
 import { RunSupervisor } from './run-supervisor';
 import type { RunRecord, StudioStore } from './store-types';
 import type { WorkerLauncher } from './worker-launcher';
@@ -64,8 +66,18 @@ export class RunsService {
     }
   }
 
+  /** The dataset must be there before a run is queued, rather than fail later in its worker. */
+  private checkData(data: string): void {
+    try {
+      checkDatasetFolder(resolveDataPath(data));
+    } catch (err) {
+      throw new StudioError('INVALID_ARGUMENT', (err as Error).message);
+    }
+  }
+
   start(input: { config?: unknown; name?: string }): { runId: number } {
     const config = this.parse(input.config);
+    this.checkData(config.data);
     const name = input.name?.trim() || `${config.model} b${config.base} ${config.size}px`;
     const rec = this.deps.store.runs.create({ name, config, runDirFor: (id) => join(this.deps.runsFolder, `run-${id}`) });
     this.deps.bus.emit('run:status', { runId: rec.id, status: 'queued' });
@@ -85,6 +97,7 @@ export class RunsService {
       throw new StudioError('INVALID_ARGUMENT', `run ${rec.id} already finished ${rec.epochsCompleted} epochs; ask for more than that`);
     }
     const config = this.parse({ ...rec.config, epochs });
+    this.checkData(config.data);
     this.deps.store.runs.requeue(rec.id, config);
     this.deps.bus.emit('run:status', { runId: rec.id, status: 'queued' });
     this.schedule(rec.id, config, rec.runDir, true);
