@@ -1,6 +1,6 @@
 // Datasets: import a folder and remember it, browse samples, thumbnails, read and edit masks.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { DatasetExistsError, downloadDataset, existingDataset } from '../engine/data/download';
 import { importDataset } from '../engine/data/import-dataset';
@@ -21,7 +21,7 @@ import { listVersions, replaceKeepingVersion, writeFileAtomic } from './atomic-w
 import type { EventBus } from './event-bus';
 import { decodeMaskPng, encodeMask, readMaskFile } from './mask-png';
 import { readCheckedHeader, SHARP_PIXEL_LIMIT } from '../engine/data/pixel-limit';
-import { isInside, type PathGuard } from './path-guard';
+import type { PathGuard } from './path-guard';
 import type { SampleQuery, StudioStore } from './store-types';
 
 export interface DatasetsServiceDeps {
@@ -118,20 +118,28 @@ export class DatasetsService {
     }
   }
 
-  /** Resolves a folder a request names and checks the HTTP host may import from it. */
-  private importRoot(path: string): string {
-    let root: string;
+  /**
+   * The path policy for a dataset folder a request names (to open, relocate to or train on):
+   * PATH_REFUSED outside the folders this host may read, symlinks resolved. "sample" is the
+   * bundled dataset, the app's own.
+   */
+  allowData(data: string): void {
+    if (data !== 'sample') this.deps.guard.check(data, 'dataset folder', 'dataset-source');
+  }
+
+  /** A dataset folder a request names, checked by the path policy before the disk is asked about it. */
+  private dataRoot(data: string): string {
+    this.allowData(data);
     try {
-      root = resolveDataPath(path);
+      return resolveDataPath(data);
     } catch (err) {
       throw new StudioError('NOT_FOUND', (err as Error).message);
     }
-    if (this.deps.importRoots) {
-      const allowed = [...this.deps.importRoots, ...this.deps.guard.roots()];
-      if (!allowed.some((r) => isInside(root, r))) {
-        throw new StudioError('PATH_REFUSED', `${path}: datasets can be opened only from ${allowed.join(', ')}`);
-      }
-    }
+  }
+
+  /** Resolves a folder a request names and checks it may be imported from. */
+  private importRoot(path: string): string {
+    const root = this.dataRoot(path);
     if (!statSync(root).isDirectory()) throw new StudioError('INVALID_ARGUMENT', `${root} is not a folder`);
     return root;
   }
@@ -197,14 +205,10 @@ export class DatasetsService {
    */
   async download(input: { dest?: string; urls?: { images?: string; annotations?: string }; overwrite: boolean }): Promise<DatasetDownloadResult> {
     if (this.activeDownload) throw new StudioError('CONFLICT', `a download into ${this.activeDownload.dest} is already running`);
-    const dest = input.dest ? resolve(input.dest) : defaultDownloadDest(this.deps.dataFolder);
+    // Over HTTP the client is less trusted than the desktop user: it may write only where it may
+    // open datasets or into the data folder (symlinks resolved), and fetch only over http(s).
+    const dest = input.dest ? this.deps.guard.check(input.dest, 'download destination', 'download-dest') : defaultDownloadDest(this.deps.dataFolder);
     if (this.deps.importRoots) {
-      // Over HTTP the client is less trusted than the desktop user: it may write only where it may
-      // open datasets or into the data folder, and fetch only over http(s), not read local files.
-      const allowed = [...this.deps.importRoots, this.deps.dataFolder];
-      if (!allowed.some((r) => isInside(dest, resolve(r)))) {
-        throw new StudioError('PATH_REFUSED', `${dest}: datasets can be downloaded only into ${allowed.join(', ')}`);
-      }
       for (const u of [input.urls?.images, input.urls?.annotations]) {
         if (u !== undefined && !/^https?:\/\//i.test(u)) throw new StudioError('PATH_REFUSED', `${u}: only http(s) archive URLs are accepted here`);
       }
@@ -381,12 +385,7 @@ export class DatasetsService {
 
   /** Training images a config would use: from the remembered dataset, else by importing it. */
   async countTrainImages(config: RunConfig): Promise<number> {
-    let root: string;
-    try {
-      root = resolveDataPath(config.data);
-    } catch (err) {
-      throw new StudioError('NOT_FOUND', (err as Error).message);
-    }
+    const root = this.dataRoot(config.data);
     const known = this.deps.store.datasets.list().find((d) => d.root === root);
     if (known) return known.counts.train;
     const report = await importDataset(root, { valFraction: config.valFraction, seed: config.seed });

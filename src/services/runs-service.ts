@@ -9,10 +9,11 @@ import {
   type RunPreset,
   type RunSummary,
 } from '../shared/contract';
-import type { EventBus } from './event-bus';
-import { RunQueue, deviceKeyFor } from './run-queue';
+import { deviceClaimKey, waitForDevice } from './device-claim';
 import { checkDatasetFolder } from '../engine/data/import-dataset';
 import { resolveDataPath } from '../engine/data/resolve-data-path';
+import type { EventBus } from './event-bus';
+import { RunQueue, deviceKeyFor } from './run-queue';
 import { RunSupervisor } from './run-supervisor';
 import type { RunRecord, StudioStore } from './store-types';
 import type { WorkerLauncher } from './worker-launcher';
@@ -28,6 +29,11 @@ export interface RunsServiceDeps {
   previewCount?: number;
   /** Counts training images of a config's dataset (for estimates). */
   countTrainImages: (config: RunConfig) => Promise<number>;
+  /**
+   * The path policy for a config's dataset folder (PATH_REFUSED outside the folders this host
+   * may read), asked before the disk is, so a refusal says nothing about whether the path exists.
+   */
+  allowData?: (data: string) => void;
 }
 
 function toSummary(r: RunRecord): RunSummary {
@@ -38,13 +44,23 @@ function toSummary(r: RunRecord): RunSummary {
 export class RunsService {
   private readonly queue = new RunQueue();
   private readonly supervisors = new Map<number, RunSupervisor>();
+  /** Runs this process dequeued and that wait for another process to give their device back. */
+  private readonly waitingForDevice = new Map<number, AbortController>();
 
   constructor(private readonly deps: RunsServiceDeps) {}
 
-  /** Marks runs a previous process left running as interrupted. Call once at start-up. */
-  recover(): number[] {
-    const ids = this.deps.store.runs.recoverInterrupted();
-    for (const runId of ids) this.deps.bus.emit('run:status', { runId, status: 'interrupted', error: 'the app stopped while this run was in progress' });
+  /**
+   * Marks runs whose owning process is gone (a crashed app, a `kill -9`ed CLI train) as
+   * interrupted, and tells the UI. At start-up also runs with no owner recorded (`ownerless`);
+   * every list/get/resume checks again, so a CLI run that died while this process was up shows
+   * up as interrupted (and resumable) without a restart.
+   */
+  recover(opts: { ownerless?: boolean } = {}): number[] {
+    const ids = this.deps.store.runs.recoverInterrupted({ ownerless: opts.ownerless ?? true });
+    for (const runId of ids) {
+      const error = this.deps.store.runs.get(runId)?.error ?? 'the process that owned this run stopped';
+      this.deps.bus.emit('run:status', { runId, status: 'interrupted', error });
+    }
     return ids;
   }
 
@@ -54,7 +70,15 @@ export class RunsService {
 
   validate(config: unknown): ConfigValidation {
     const r = runConfigSchema.safeParse(config);
-    if (r.success) return { valid: true, config: r.data, issues: [] };
+    if (r.success) {
+      try {
+        this.deps.allowData?.(r.data.data);
+      } catch (err) {
+        if (!(err instanceof StudioError) || err.code !== 'PATH_REFUSED') throw err;
+        return { valid: false, issues: [{ path: 'data', message: err.message }] };
+      }
+      return { valid: true, config: r.data, issues: [] };
+    }
     return { valid: false, issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
   }
 
@@ -68,6 +92,7 @@ export class RunsService {
 
   /** The dataset must be there before a run is queued, rather than fail later in its worker. */
   private checkData(data: string): void {
+    this.deps.allowData?.(data);
     try {
       checkDatasetFolder(resolveDataPath(data));
     } catch (err) {
@@ -86,6 +111,7 @@ export class RunsService {
   }
 
   resume(input: { runId: number; epochs?: number }): { runId: number } {
+    this.recover({ ownerless: false });
     const rec = this.mustGet(input.runId);
     // A run whose row is finished may still have a supervisor for the moment its worker takes to
     // exit; the per-device queue starts the resumed job only after that one has ended.
@@ -108,29 +134,55 @@ export class RunsService {
     this.queue.enqueue(runId, deviceKeyFor(config), async () => {
       // Cancelled while waiting: nothing to start.
       if (this.deps.store.runs.status(runId) !== 'queued') return;
-      const sup = new RunSupervisor(
-        {
-          store: this.deps.store,
-          bus: this.deps.bus,
-          launcher: this.deps.launcher,
-          dbPath: this.deps.dbPath,
-          workerNativeBinding: this.deps.workerNativeBinding,
-          previewCount: this.deps.previewCount ?? 4,
-        },
-        { runId, config, runDir, resume },
-      );
-      this.supervisors.set(runId, sup);
+      // The queue keeps this process to one run per device; the claim keeps other processes
+      // (a CLI train, another app or server on the same database) off it too.
+      const device = deviceClaimKey(config);
+      const waiting = new AbortController();
+      this.waitingForDevice.set(runId, waiting);
       try {
-        await sup.start();
+        await waitForDevice(this.deps.store, device, runId, { signal: waiting.signal });
+      } catch (err) {
+        if (waiting.signal.aborted) return; // cancelled while waiting (cancel() recorded it)
+        const message = `could not claim device ${device}: ${(err as Error).message}`;
+        this.deps.store.runs.fail(runId, message);
+        this.deps.bus.emit('run:status', { runId, status: 'failed', error: message });
+        return;
       } finally {
-        this.supervisors.delete(runId);
+        this.waitingForDevice.delete(runId);
+      }
+      try {
+        await this.supervise(runId, config, runDir, resume);
+      } finally {
+        this.deps.store.devices.release(device, runId);
       }
     });
   }
 
+  private async supervise(runId: number, config: RunConfig, runDir: string, resume: boolean): Promise<void> {
+    const sup = new RunSupervisor(
+      {
+        store: this.deps.store,
+        bus: this.deps.bus,
+        launcher: this.deps.launcher,
+        dbPath: this.deps.dbPath,
+        workerNativeBinding: this.deps.workerNativeBinding,
+        previewCount: this.deps.previewCount ?? 4,
+      },
+      { runId, config, runDir, resume },
+    );
+    this.supervisors.set(runId, sup);
+    try {
+      await sup.start();
+    } finally {
+      this.supervisors.delete(runId);
+    }
+  }
+
   cancel(runId: number): { cancelled: boolean } {
     const rec = this.mustGet(runId);
-    if (this.queue.dequeue(runId)) {
+    const waiting = this.waitingForDevice.get(runId);
+    if (this.queue.dequeue(runId) || waiting) {
+      waiting?.abort();
       this.deps.store.runs.cancel(runId);
       this.deps.bus.emit('run:status', { runId, status: 'cancelled' });
       return { cancelled: true };
@@ -149,10 +201,12 @@ export class RunsService {
   }
 
   list(limit: number): RunSummary[] {
+    this.recover({ ownerless: false });
     return this.deps.store.runs.list(limit).map(toSummary);
   }
 
   get(runId: number): RunDetail {
+    this.recover({ ownerless: false });
     const rec = this.mustGet(runId);
     return { ...toSummary(rec), config: rec.config, metrics: this.deps.store.runs.metrics(runId) };
   }

@@ -9,6 +9,7 @@ import { createDispatch, type Dispatch } from './handlers';
 import { PathGuard } from './path-guard';
 import { PredictionsService } from './predictions-service';
 import { RunsService } from './runs-service';
+import { startOwnerHeartbeat } from './owner-heartbeat';
 import { openStudioStore } from './store-adapter';
 import type { StudioStore } from './store-types';
 import { SystemService, type PickFolder } from './system-service';
@@ -56,7 +57,7 @@ export function createStudioServices(opts: StudioServicesOptions): StudioService
   const store = openStudioStore(paths.dbPath, { nativeBinding: opts.nativeBinding });
   const bus = new EventBus();
   // Datasets are read at each check, so a folder opened a moment ago is allowed at once.
-  const guard = new PathGuard([paths.dataFolder], () => store.datasets.list().map((d) => d.root));
+  const guard = new PathGuard([paths.dataFolder], () => store.datasets.list().map((d) => d.root), opts.importRoots);
   const datasets = new DatasetsService({
     store,
     bus,
@@ -75,11 +76,14 @@ export function createStudioServices(opts: StudioServicesOptions): StudioService
     workerNativeBinding: opts.workerNativeBinding ?? opts.nativeBinding,
     previewCount: opts.previewCount,
     countTrainImages: (config) => datasets.countTrainImages(config),
+    allowData: (data) => datasets.allowData(data),
   });
   const predictions = new PredictionsService({ store, datasets, guard, predictionsFolder: paths.predictionsFolder });
   const exports = new ExportsService({ store, bus, guard, predictions });
   const system = new SystemService(paths, opts.pickFolder);
   if (opts.recover !== false) runs.recover();
+  // Other processes judge this one's runs and device claims by its lease, among other things.
+  const stopHeartbeat = startOwnerHeartbeat(store);
   if (opts.openSampleOnFirstStart) datasets.startFirstStart();
   const services: StudioServices = {
     paths,
@@ -93,7 +97,10 @@ export function createStudioServices(opts: StudioServicesOptions): StudioService
     exports,
     system,
     dispatch: undefined as unknown as Dispatch,
-    close: () => store.close(),
+    close: () => {
+      stopHeartbeat();
+      store.close();
+    },
   };
   services.dispatch = createDispatch(services);
   return services;

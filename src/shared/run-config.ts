@@ -1,6 +1,7 @@
 // The one run configuration schema: CLI flags, the UI form and the stored run record all
 // validate through it, so a config that trains from one place trains from every place.
 import { z } from 'zod';
+import { MAX_PATH_CHARS } from './contract/path-schema';
 
 export const BACKENDS = ['auto', 'native', 'tensorflow', 'wasm', 'webgpu', 'cpu'] as const;
 export const MODELS = ['unet', 'resnet34_unet'] as const;
@@ -51,7 +52,11 @@ export type AugmentConfig = z.infer<typeof augmentConfigSchema>;
 
 export const runConfigSchema = z.object({
   /** Dataset folder (Oxford layout or images/ + masks/), or "sample" for the bundled sample. */
-  data: z.string().min(1, 'a dataset folder is required'),
+  data: z
+    .string()
+    .min(1, 'a dataset folder is required')
+    .max(MAX_PATH_CHARS, `a path is at most ${MAX_PATH_CHARS} characters`)
+    .refine((p) => !p.includes('\0'), 'a path cannot contain a NUL character'),
   model: z.enum(MODELS).default('unet'),
   base: z.number().int().min(2, 'must be at least 2').max(128, 'must be at most 128').default(64),
   size: z

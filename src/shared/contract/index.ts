@@ -4,5 +4,6 @@ export * from './envelope';
 export * from './wire';
 export * from './types';
 export * from './operations';
+export * from './path-schema';
 export * from './events';
 export * from './api';

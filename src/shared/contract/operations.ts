@@ -4,6 +4,7 @@
 // with these schemas before any service runs.
 import { z } from 'zod';
 import { augmentConfigSchema } from '../run-config';
+import { pathSchema, urlOrPathSchema } from './path-schema';
 import type * as T from './types';
 
 /** An operation: its argument schema, plus a phantom result type (never set at runtime). */
@@ -32,7 +33,7 @@ export const contract = {
     /** Imports (or re-imports) a folder and remembers it. Emits dataset:import-progress. */
     open: op<T.DatasetImportResult>()(
       z.object({
-        path: z.string().min(1),
+        path: pathSchema,
         valFraction: z.number().gt(0).lt(1).default(0.1),
         seed: z.number().int().min(0).default(42),
       }),
@@ -48,7 +49,7 @@ export const contract = {
     relocate: op<T.DatasetImportResult>()(
       z.object({
         datasetId,
-        newPath: z.string().min(1),
+        newPath: pathSchema,
         valFraction: z.number().gt(0).lt(1).default(0.1),
         seed: z.number().int().min(0).default(42),
       }),
@@ -62,9 +63,9 @@ export const contract = {
       z
         .object({
           /** Default: datasets/oxford-iiit-pet in the app's data folder. */
-          dest: z.string().min(1).optional(),
+          dest: pathSchema.optional(),
           /** Mirrors of the two archives (http/https; the desktop app also takes file:// or a path). */
-          urls: z.object({ images: z.string().min(1).optional(), annotations: z.string().min(1).optional() }).strict().optional(),
+          urls: z.object({ images: urlOrPathSchema.optional(), annotations: urlOrPathSchema.optional() }).strict().optional(),
           overwrite: z.boolean().default(false),
         })
         .strict()
@@ -130,11 +131,11 @@ export const contract = {
   exports: {
     /** Writes predicted masks as PNG files. Emits export:progress. */
     masks: op<T.ExportMasksResult>()(
-      z.object({ runId, datasetId, split, folder: z.string().min(1), format: z.enum(['0-255', '0-1']).default('0-255') }),
+      z.object({ runId, datasetId, split, folder: pathSchema, format: z.enum(['0-255', '0-1']).default('0-255') }),
     ),
     /** Copies the run's checkpoint (TensorFlow.js layers format) into a folder. */
     model: op<T.ExportModelResult>()(
-      z.object({ runId, folder: z.string().min(1), which: z.enum(['best', 'last']).default('best') }),
+      z.object({ runId, folder: pathSchema, which: z.enum(['best', 'last']).default('best') }),
     ),
   },
   system: {
@@ -144,7 +145,7 @@ export const contract = {
     dataFolder: op<T.DataFolderInfo>()(none),
     /** The desktop app's native folder dialog; NOT_AVAILABLE over HTTP (type the path there). */
     pickFolder: op<T.PickFolderResult>()(
-      z.object({ title: z.string().max(200).optional(), defaultPath: z.string().max(4096).optional() }).strict().default({}),
+      z.object({ title: z.string().max(200).optional(), defaultPath: pathSchema.optional() }).strict().default({}),
     ),
   },
 } as const;
