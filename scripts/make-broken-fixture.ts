@@ -106,6 +106,12 @@ async function main(): Promise<void> {
   for (let y = cy - 1; y <= cy + 1; y++) for (let x = cx - 1; x <= cx + 1; x++) t902.data[y * t902.width + x] = 7;
   await writeGreyPng(tri('Abyssinian_902.png'), t902.data, t902.width, t902.height);
 
+  // Zero-byte files (an interrupted copy): a photo with a good trimap, and a trimap of a good photo.
+  writeFileSync(img('Abyssinian_904.jpg'), '');
+  copyFileSync(srcTri('Abyssinian_192'), tri('Abyssinian_904.png'));
+  copyFileSync(srcImg('american_bulldog_150'), img('american_bulldog_905.jpg'));
+  writeFileSync(tri('american_bulldog_905.png'), '');
+
   // A photo without a trimap.
   copyFileSync(srcImg('american_bulldog_151'), img('american_bulldog_903.jpg'));
 
@@ -118,9 +124,9 @@ async function main(): Promise<void> {
   const header = readFileSync(join(src, 'annotations/list.txt'), 'utf8')
     .split('\n')
     .filter((l) => l.startsWith('#'));
-  const cats = ['Abyssinian_5', 'Abyssinian_34', 'Abyssinian_192', 'Abyssinian_900', 'Abyssinian_901', 'Abyssinian_902'];
+  const cats = ['Abyssinian_5', 'Abyssinian_34', 'Abyssinian_192', 'Abyssinian_900', 'Abyssinian_901', 'Abyssinian_902', 'Abyssinian_904'];
   const line = (stem: string) => (stem.startsWith('Abyssinian') ? `${stem} 1 1 1` : `${stem} 2 2 1`);
-  const all = [...cats, 'american_bulldog_150', 'american_bulldog_903'];
+  const all = [...cats, 'american_bulldog_150', 'american_bulldog_903', 'american_bulldog_905'];
   const test = new Set(['Abyssinian_192', 'Abyssinian_902']);
   writeFileSync(join(out, 'annotations/list.txt'), [...header, ...all.map(line)].join('\n') + '\n');
   writeFileSync(join(out, 'annotations/trainval.txt'), all.filter((s) => !test.has(s)).map(line).join('\n') + '\n');
@@ -141,6 +147,8 @@ async function main(): Promise<void> {
       '| `images/Abyssinian_900.jpg` | JPEG truncated at half | skipped: truncated |',
       '| `annotations/trimaps/Abyssinian_901.png` | trimap at half size | skipped: size mismatch |',
       '| `annotations/trimaps/Abyssinian_902.png` | trimap with value 7 | skipped: value 7 |',
+      '| `images/Abyssinian_904.jpg` | zero-byte photo | skipped: empty file |',
+      '| `annotations/trimaps/american_bulldog_905.png` | zero-byte trimap | skipped: empty file |',
       '| `images/american_bulldog_903.jpg` | no trimap | skipped: no trimap |',
       '| `images/Abyssinian_100.mat` | not an image | skipped: not an image file |',
       '| `images/.DS_Store`, `annotations/trimaps/._Abyssinian_192.png` | dotfiles | ignored |',

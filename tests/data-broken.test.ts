@@ -16,7 +16,9 @@ describe('importDataset: oxford-broken', () => {
       [
         'annotations/trimaps/Abyssinian_901.png',
         'annotations/trimaps/Abyssinian_902.png',
+        'annotations/trimaps/american_bulldog_905.png',
         'images/Abyssinian_100.mat',
+        'images/Abyssinian_904.jpg',
         'images/Abyssinian_900.jpg',
         'images/american_bulldog_903.jpg',
       ].sort(),
@@ -26,6 +28,8 @@ describe('importDataset: oxford-broken', () => {
     expect(reasons.get('annotations/trimaps/Abyssinian_902.png')).toMatch(/value 7\b/);
     expect(reasons.get('images/american_bulldog_903.jpg')).toMatch(/no trimap/);
     expect(reasons.get('images/Abyssinian_100.mat')).toMatch(/not an image file/);
+    expect(reasons.get('images/Abyssinian_904.jpg')).toBe('empty file (0 bytes)');
+    expect(reasons.get('annotations/trimaps/american_bulldog_905.png')).toBe('empty file (0 bytes)');
     // Dotfiles are neither samples nor skip entries.
     expect(r.skipped.some((s) => s.file.includes('/.'))).toBe(false);
   });

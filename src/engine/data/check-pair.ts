@@ -1,7 +1,6 @@
 // Validates one photo/mask pair at import: the photo by its header (format, size, not cut
 // short), the mask by a full decode (masks are small, and a bad value must be caught here rather
 // than in epoch 3). Problems come back as a skip entry instead of an exception.
-import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { MaskEncoding, SkippedFile } from '../types';
 import { decodeMask, PHOTO_FORMATS, readImageSize } from './decode';
@@ -23,18 +22,7 @@ function asSkip(err: unknown, fallbackFile: string): PairCheck {
   return skip(fallbackFile, (err as Error).message);
 }
 
-/** "empty file" for a zero-byte file (an interrupted copy), which sharp would only call an unsupported format. */
-async function emptyFileProblem(path: string): Promise<string | undefined> {
-  try {
-    return (await stat(path)).size === 0 ? 'empty file (0 bytes)' : undefined;
-  } catch (err) {
-    return `cannot read file (${(err as Error).message})`;
-  }
-}
-
 export async function checkPair(imagePath: string, maskPath: string | undefined, encoding: MaskEncoding): Promise<PairCheck> {
-  const emptyImage = await emptyFileProblem(imagePath);
-  if (emptyImage) return skip(imagePath, emptyImage);
   let size: { width: number; height: number; format: string };
   try {
     size = await readImageSize(imagePath);
@@ -52,8 +40,6 @@ export async function checkPair(imagePath: string, maskPath: string | undefined,
     return skip(imagePath, `cannot read file (${(err as Error).message})`);
   }
   if (maskPath) {
-    const emptyMask = await emptyFileProblem(maskPath);
-    if (emptyMask) return skip(maskPath, emptyMask);
     try {
       const mask = await decodeMask(maskPath, encoding);
       if (mask.width !== size.width || mask.height !== size.height) {

@@ -3,6 +3,7 @@
 // of one colour is a few hundred KB on disk but 1.2 GB once decoded to RGB; the size is in the
 // file's header, so such a file is refused from the header, before any pixel is decoded.
 // sharp's own `limitInputPixels` is set to the same bound on every decode as a second guard.
+import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { DataFileError } from './data-file-error';
 
@@ -16,7 +17,7 @@ export const MAX_IMAGE_PIXELS = 100_000_000;
 export const SHARP_PIXEL_LIMIT = { limitInputPixels: MAX_IMAGE_PIXELS } as const;
 
 function megapixels(px: number): string {
-  return `${Number((px / 1e6).toFixed(1))} megapixels`;
+  return `${Number((px / 1e6).toFixed(2))} megapixels`;
 }
 
 /** An image refused for its size alone (it may well be a valid image). */
@@ -41,6 +42,13 @@ export interface ImageHeader {
   depth?: string;
 }
 
+async function isEmptyFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (st) => st.isFile() && st.size === 0,
+    () => false,
+  );
+}
+
 /**
  * Reads an image's header (no pixel decode) and refuses it when it is unreadable or over the
  * pixel limit. `name` is what the error names: the file path, or e.g. "uploaded mask".
@@ -52,6 +60,8 @@ export async function readCheckedHeader(input: string | Uint8Array, name: string
     // size can be read and refused below with a reason that says it.
     meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (err) {
+    // sharp calls a zero-byte file (an interrupted copy) an unsupported format; say what it is.
+    if (typeof input === 'string' ? await isEmptyFile(input) : input.length === 0) throw new DataFileError(name, 'empty file (0 bytes)');
     throw new DataFileError(name, `not a readable image (${(err as Error).message.split('\n')[0]!.trim()})`);
   }
   if (!meta.width || !meta.height || !meta.format) throw new DataFileError(name, 'image header has no size');
