@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { DatasetExistsError, downloadDataset, existingDataset } from '../engine/data/download';
 import { importDataset } from '../engine/data/import-dataset';
-import { resolveDataPath, sampleDatasetDir } from '../engine/data/resolve-data-path';
+import { resolveDataPath } from '../engine/data/resolve-data-path';
 import type { ImportReport, Sample } from '../engine/types';
 import type { RunConfig } from '../shared/run-config';
 import {
@@ -18,6 +18,7 @@ import {
   type SaveMaskResult,
 } from '../shared/contract';
 import { listVersions, replaceKeepingVersion, writeFileAtomic } from './atomic-write';
+import { copySampleDataset, moveBundledSampleOut } from './sample-dataset-copy';
 import type { EventBus } from './event-bus';
 import { decodeMaskPng, encodeMask, readMaskFile } from './mask-png';
 import { readCheckedHeader, SHARP_PIXEL_LIMIT } from '../engine/data/pixel-limit';
@@ -71,10 +72,13 @@ export class DatasetsService {
 
   /** Starts the first-start sample import in the background (createStudioServices calls it). */
   startFirstStart(): void {
-    this.firstStart ??= this.openSampleOnFirstStart().catch((err: Error) => {
-      // A missing resources folder must not break the app: the user can still open folders.
-      process.emitWarning(`could not open the sample dataset on first start: ${err.message}`);
-    });
+    const datasets = { list: () => this.deps.store.datasets.list(), relocate: this.relocate.bind(this) };
+    this.firstStart ??= this.openSampleOnFirstStart()
+      .then(() => moveBundledSampleOut(this.deps.dataFolder, datasets))
+      .catch((err: Error) => {
+        // A missing resources folder must not break the app: the user can still open folders.
+        process.emitWarning(`could not open the sample dataset on first start: ${err.message}`);
+      });
   }
 
   /**
@@ -100,7 +104,8 @@ export class DatasetsService {
         record({ outcome: 'not-needed' });
         return 'not-needed';
       }
-      const root = sampleDatasetDir();
+      // The user's own copy in the data folder: the bundled one is read-only in a packaged app.
+      const root = copySampleDataset(this.deps.dataFolder);
       const report = await this.importWithProgress(root, { valFraction: 0.1, seed: 42 });
       if (report.samples.length === 0) throw new Error(`${root} holds no usable photo/mask pairs`);
       const dataset = this.deps.store.datasets.saveImport(report);
