@@ -6,6 +6,15 @@ import { MAX_PATH_CHARS } from './contract/path-schema';
 export const BACKENDS = ['auto', 'native', 'tensorflow', 'wasm', 'webgpu', 'cpu'] as const;
 export const MODELS = ['unet', 'resnet34_unet'] as const;
 
+/**
+ * A number field whose messages read after the field's name ("Base width must be a number"),
+ * not zod's "Expected number, received string".
+ */
+const num = () => z.number({ invalid_type_error: 'must be a number', required_error: 'is required' });
+const whole = () => num().int('must be a whole number');
+/** Seeds are kept to a 32-bit range: every RNG and the CLI take them, and 1e99 is not a seed. */
+export const MAX_SEED = 2 ** 31 - 1;
+
 const probability = z.number().min(0, 'must be at least 0').max(1, 'must be at most 1');
 
 export const augmentConfigSchema = z
@@ -58,26 +67,30 @@ export const runConfigSchema = z.object({
     .max(MAX_PATH_CHARS, `a path is at most ${MAX_PATH_CHARS} characters`)
     .refine((p) => !p.includes('\0'), 'a path cannot contain a NUL character'),
   model: z.enum(MODELS).default('unet'),
-  base: z.number().int().min(2, 'must be at least 2').max(128, 'must be at most 128').default(64),
-  size: z
-    .number()
-    .int()
+  base: whole().min(2, 'must be at least 2').max(128, 'must be at most 128').default(64),
+  size: whole()
     .min(32, 'must be at least 32')
     .max(1024, 'must be at most 1024')
     .refine((s) => s % 32 === 0, 'must be a multiple of 32 (the models halve it five times)')
     .default(256),
-  epochs: z.number().int().min(1, 'must be at least 1').max(10000).default(20),
-  batchSize: z.number().int().min(1, 'must be at least 1').max(512).default(4),
-  learningRate: z.number().gt(0, 'must be greater than 0').max(1, 'must be at most 1').default(1e-3),
+  epochs: whole().min(1, 'must be at least 1').max(10000, 'must be at most 10000').default(20),
+  batchSize: whole().min(1, 'must be at least 1').max(512, 'must be at most 512').default(4),
+  learningRate: num().gt(0, 'must be greater than 0').max(1, 'must be at most 1').default(1e-3),
   /** Cosine annealing from learningRate to minLearningRate over the epochs, or a constant rate. */
   schedule: z.enum(['cosine', 'constant']).default('cosine'),
-  minLearningRate: z.number().min(0).default(0),
-  valFraction: z.number().gt(0, 'must be greater than 0').lt(1, 'must be less than 1').default(0.1),
-  seed: z.number().int().min(0).default(42),
+  minLearningRate: num().min(0, 'must be at least 0').max(1, 'must be at most 1').default(0),
+  /**
+   * The epoch (0-based) where the current cosine began: 0 for a fresh run; a resume that restarts
+   * the schedule sets it to the epochs already trained, so the extra epochs get a cosine of
+   * their own from the peak rate (see engine/train/lr-schedule.ts).
+   */
+  scheduleStartEpoch: whole().min(0, 'must be at least 0').max(10000).default(0),
+  valFraction: num().gt(0, 'must be greater than 0').lt(1, 'must be less than 1').default(0.1),
+  seed: whole().min(0, 'must be at least 0').max(MAX_SEED, `must be at most ${MAX_SEED}`).default(42),
   backend: z.enum(BACKENDS).default('auto'),
   augment: augmentConfigSchema.default({}),
   /** Cap on training images per epoch (0 = all); handy for quick trials. */
-  maxTrainImages: z.number().int().min(0).default(0),
+  maxTrainImages: whole().min(0, 'must be at least 0').default(0),
 });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;

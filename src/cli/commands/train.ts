@@ -9,6 +9,7 @@ import type { Command } from './command';
 import { recordCliRun, type CliRunRecorder } from '../../services/cli-run-recorder';
 import { resolveDbPath } from '../../services/studio-db-path';
 import { BACKEND_FLAG, JSON_FLAG } from './command';
+import { claimDeviceAtTerminal } from '../claim-device';
 
 export const trainFlags: FlagSpec[] = [
   { name: 'data', type: 'string', aliases: ['data_path', 'data-path'], description: 'dataset folder (Oxford layout or images/+masks/), or "sample"' },
@@ -89,6 +90,8 @@ export const trainCommand: Command = {
         out.warn(`not recording this run in the studio database: ${(err as Error).message}`);
       }
     }
+    // One training per device across processes (the app, `serve`, other CLIs): wait for it.
+    if (recorder) await claimDeviceAtTerminal(recorder, out);
     let result: Awaited<ReturnType<typeof train>>;
     try {
     result = await train({

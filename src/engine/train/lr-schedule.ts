@@ -9,3 +9,36 @@ export function cosineLr(epoch: number, totalEpochs: number, lr0: number, lrMin 
   const t = Math.min(Math.max(epoch, 0), totalEpochs);
   return lrMin + ((lr0 - lrMin) * (1 + Math.cos((Math.PI * t) / totalEpochs))) / 2;
 }
+
+/** The parts of a run's config that decide its learning rate. */
+export interface ScheduleConfig {
+  schedule: 'cosine' | 'constant';
+  learningRate: number;
+  minLearningRate: number;
+  epochs: number;
+  /** Where the current cosine began (0, or the epoch a resume restarted it at). */
+  scheduleStartEpoch?: number;
+}
+
+/**
+ * The rate epoch `epoch` (0-based) trains at. The cosine runs from `scheduleStartEpoch` to
+ * `epochs`, so a resume has two choices (runs-service `resume`, the run page's form):
+ * - stretch (keep the start): the one schedule is recomputed over the new length; a finished
+ *   20-epoch run resumed to 30 goes on at the rate the 30-epoch cosine has at epoch 20, well
+ *   below the peak, and anneals to the minimum at 30;
+ * - restart (start = epochs already trained): the extra epochs get a cosine of their own,
+ *   from the peak rate down to the minimum.
+ */
+export function scheduledLr(epoch: number, c: ScheduleConfig): number {
+  if (c.schedule !== 'cosine') return c.learningRate;
+  const start = Math.min(c.scheduleStartEpoch ?? 0, Math.max(c.epochs - 1, 0));
+  return cosineLr(epoch - start, c.epochs - start, c.learningRate, c.minLearningRate);
+}
+
+/** How a resume continues a cosine schedule (see scheduledLr). */
+export type ResumeSchedule = 'stretch' | 'restart';
+
+/** `scheduleStartEpoch` for a run resumed after `epochsDone` epochs. */
+export function resumedScheduleStart(c: Pick<ScheduleConfig, 'scheduleStartEpoch'>, epochsDone: number, mode: ResumeSchedule): number {
+  return mode === 'restart' ? epochsDone : (c.scheduleStartEpoch ?? 0);
+}

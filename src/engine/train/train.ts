@@ -14,7 +14,7 @@ import { loadCheckpoint, saveCheckpoint, type EpochMetrics, type NamedTensor } f
 import { evaluateModel } from '../infer/evaluate';
 import { trainStep } from './train-step';
 import { createAdam, setLearningRate } from './optimizer';
-import { cosineLr } from './lr-schedule';
+import { scheduledLr } from './lr-schedule';
 import { resolveDataPath } from '../data/resolve-data-path';
 import type { TrainEvent, TrainResult } from './train-events';
 
@@ -103,8 +103,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
     const epochStart = performance.now();
-    const lr =
-      config.schedule === 'cosine' ? cosineLr(epoch, config.epochs, config.learningRate, config.minLearningRate) : config.learningRate;
+    const lr = scheduledLr(epoch, config);
     setLearningRate(optimizer, lr);
     const meter = new RateMeter();
     // Sums stay on the device and are read once per epoch, so steps never wait on a readback.

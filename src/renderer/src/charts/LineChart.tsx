@@ -89,11 +89,23 @@ export function LineChart({ title, series, xLabel = 'epoch', logY = false, heigh
       <ul className="chart-legend">
         {series.map((s) => (
           <li key={s.name}>
-            <span className="swatch" style={{ background: s.color, borderStyle: s.dashed ? 'dashed' : 'solid' }} />
+            <LegendMarker color={s.color} dashed={s.dashed} />
             {s.name}
           </li>
         ))}
       </ul>
     </figure>
+  );
+}
+
+/**
+ * The legend's sample of a line: the line itself, in its colour and dash, so a reader matches
+ * legend and curve by what they see (a CSS border here once covered the colour with grey).
+ */
+export function LegendMarker({ color, dashed }: { color: string; dashed?: boolean }) {
+  return (
+    <svg className="legend-marker" width={22} height={10} viewBox="0 0 22 10" aria-hidden="true" data-color={color}>
+      <line x1={1} y1={5} x2={21} y2={5} stroke={color} strokeWidth={3} strokeDasharray={dashed ? '5 3' : undefined} />
+    </svg>
   );
 }
