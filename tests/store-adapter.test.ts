@@ -108,18 +108,22 @@ describe('store adapter', () => {
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
     expect(child.stderr).toBe('');
     const [crashed, orphan] = JSON.parse(child.stdout) as [number, number];
+    // The rows still say what the dead process left ...
+    expect([store.runs.status(crashed), store.runs.status(orphan)]).toEqual(['running', 'queued']);
 
     const mine = store.runs.create({ name: 'mine', config, runDirFor: (id) => join(dir, `r${id}`) });
     const mineRunning = store.runs.create({ name: 'mine running', config, runDirFor: (id) => join(dir, `r${id}`) });
     store.runs.markRunning(mineRunning.id, { backend: 'cpu', device: 'cpu' });
 
-    expect(store.runs.recoverInterrupted()).toEqual([crashed, orphan]);
-    expect(store.runs.status(mine.id)).toBe('queued');
-    expect(store.runs.status(mineRunning.id)).toBe('running');
+    // ... and the first read of runs (here inside create) already turned them interrupted, with
+    // no restart: a start-up recovery finds nothing left.
     const c = store.runs.get(crashed)!;
     expect(c).toMatchObject({ status: 'interrupted', epochsCompleted: 1, bestValidDice: 0.42 });
-    expect(c.error).toMatch(/worker \(pid \d+\) is gone/);
+    expect(c.error).toMatch(/owner \(pid \d+\) is gone/);
     expect(store.runs.get(orphan)!.error).toMatch(/queued run/);
+    expect(store.runs.recoverInterrupted()).toEqual([]);
+    expect(store.runs.status(mine.id)).toBe('queued');
+    expect(store.runs.status(mineRunning.id)).toBe('running');
 
     store.runs.requeue(crashed, { ...c.config, epochs: 8 });
     expect(store.runs.get(crashed)).toMatchObject({ status: 'queued', epochs: 8, epochsCompleted: 1, error: null });

@@ -71,7 +71,11 @@ describe('migrations', () => {
       expect(r1).toMatchObject({ name: 'unet b16 128px', datasetId: 1, status: 'completed', bestValidDice: 0.81, bestEpoch: 2, testDice: 0.79, epochsDone: 2 });
       expect(r1.config).toMatchObject({ data: '/data/oxford', batchSize: 4 });
       expect(r1.metrics.map((x) => x.validDice)).toEqual([0.75, 0.81]);
-      expect(store.runs.get(2)).toMatchObject({ name: 'resnet34_unet b64 256px', datasetId: null, workerPid: 999999 });
+      // A v1 row left `running` by a process that is gone (pid 999999, no host, no lease): the
+      // first read sees it as interrupted, with the pid it was recorded under.
+      const r2 = store.runs.get(2)!;
+      expect(r2).toMatchObject({ name: 'resnet34_unet b64 256px', datasetId: null, status: 'interrupted', workerPid: null });
+      expect(r2.error).toMatch(/pid 999999\) is gone/);
       expect(store.datasets.get(1)).toMatchObject({ skippedCount: 2, counts: { train: 2, valid: 1, test: 0, unlabeled: 1 } });
       expect(store.samples.get(1, 'Abyssinian_2')!.labelStatus).toBe('edited');
       expect(store.predictions.get(1, 1, 'Abyssinian_3')).toMatchObject({ dice: 0.66, split: 'valid' });
@@ -79,7 +83,6 @@ describe('migrations', () => {
       const indices = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").pluck().all();
       expect(indices).toEqual(expect.arrayContaining(['runs_by_status', 'samples_by_split', 'predictions_by_split']));
       // The upgraded file works with the current code.
-      store.runs.markInterrupted(2);
       const id = store.runs.create({ data: '/data/oxford' });
       expect(store.runs.get(id)!.datasetId).toBe(1);
       expect(store.integrityCheck()).toBe('ok');

@@ -1,9 +1,9 @@
 // The one bridge between the services' view of the store (store-types.ts, in the contract's
 // shapes) and the SQLite repositories in src/store.
-import { openStore, toEngineSample, type DatasetRecord, type RunRecord as DbRunRecord, type Store } from '../store';
+import { currentOwner, openStore, toEngineSample, type DatasetRecord, type DeviceClaim, type RunRecord as DbRunRecord, type Store } from '../store';
 import type { OpenDatabaseOptions } from '../store';
 import type { DatasetSummary, RunStatus } from '../shared/contract';
-import type { StudioStore, RunRecord, SampleRow } from './store-types';
+import type { StudioStore, RunRecord, SampleRow, DeviceHolder } from './store-types';
 
 function datasetSummary(d: DatasetRecord): DatasetSummary {
   return {
@@ -41,25 +41,29 @@ function runRecord(r: DbRunRecord): RunRecord {
   };
 }
 
+function deviceHolder(c: DeviceClaim): DeviceHolder {
+  return { device: c.device, runId: c.runId, runName: c.runName, ownerPid: c.ownerPid, ownerHost: c.ownerHost, claimedAt: c.claimedAt };
+}
+
 export function adaptStore(s: Store): StudioStore {
   return {
     runs: {
       create({ name, config, runDirFor }) {
-        // This process owns the queued run: if it dies before starting it, the next start-up's
-        // recoverInterrupted sees the dead pid and marks the run interrupted (resumable).
-        const id = s.runs.create(config, { name, outputDir: runDirFor, ownerPid: process.pid });
+        // This process owns the queued run (pid, start identity, host, lease): if it dies before
+        // starting it, the next read of runs sees the owner gone and marks it interrupted.
+        const id = s.runs.create(config, { name, outputDir: runDirFor, owner: currentOwner() });
         return runRecord(s.runs.get(id)!);
       },
       // The owner recorded is this process (the app, the server or the CLI that supervises the
-      // worker): when it is gone, the next start marks the run interrupted.
-      markRunning: (id, info) => s.runs.markRunning(id, { ...info, pid: process.pid }),
+      // worker, or trains itself): when it is gone, the next read marks the run interrupted.
+      markRunning: (id, info) => s.runs.markRunning(id, { ...info, owner: currentOwner() }),
       recordEpoch: (id, metrics, best) => s.runs.recordEpoch(id, metrics, best),
       finish: (id, info) => s.runs.finish(id, info),
       fail: (id, message) => s.runs.fail(id, message),
       cancel: (id) => s.runs.cancel(id),
       markInterrupted: (id, reason) => s.runs.markInterrupted(id, reason),
-      recoverInterrupted: () => s.runs.recoverInterrupted(),
-      requeue: (id, config) => s.runs.requeue(id, config, { ownerPid: process.pid }),
+      recoverInterrupted: (opts) => s.runs.recoverInterrupted(undefined, opts),
+      requeue: (id, config) => s.runs.requeue(id, config, { owner: currentOwner() }),
       list: (limit) => s.runs.list({ limit }).map(runRecord),
       get: (id) => {
         const r = s.runs.get(id);
@@ -119,6 +123,19 @@ export function adaptStore(s: Store): StudioStore {
       create: ({ runId, kind, folder, detail }) => s.exports.create({ runId, kind, destination: folder, detail }),
       finish: (id, files) => s.exports.finish(id, files),
       fail: (id, message) => s.exports.fail(id, message),
+    },
+    devices: {
+      claim(device, runId) {
+        const r = s.deviceClaims.claim(device, runId, currentOwner());
+        if (!r.acquired) return { acquired: false, holder: deviceHolder(r.holder) };
+        return r.tookOver ? { acquired: true, tookOver: { holder: deviceHolder(r.tookOver.claim), reason: r.tookOver.reason } } : { acquired: true };
+      },
+      release: (device, runId) => s.deviceClaims.release(device, runId, currentOwner()),
+    },
+    renewLeases: () => {
+      const owner = currentOwner();
+      s.runs.renewLeases(owner);
+      s.deviceClaims.renewLeases(owner);
     },
     integrityCheck: () => s.integrityCheck(),
     close: () => s.close(),

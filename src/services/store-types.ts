@@ -35,8 +35,8 @@ export interface RunsStore {
   fail(id: number, message: string): void;
   cancel(id: number): void;
   markInterrupted(id: number, reason: string): void;
-  /** Runs left `running`/`queued` by a previous process become `interrupted`; returns their ids. */
-  recoverInterrupted(): number[];
+  /** Runs left `running`/`queued` by a process that is gone become `interrupted`; returns their ids. */
+  recoverInterrupted(opts?: { ownerless?: boolean }): number[];
   /** Back to `queued` for a resume, with a new epoch target. */
   requeue(id: number, config: RunConfig): void;
   list(limit: number): RunRecord[];
@@ -75,8 +75,32 @@ export interface ExportsStore {
   fail(id: number, message: string): void;
 }
 
+/** Who holds a device claim (for "waiting for run N" messages). */
+export interface DeviceHolder {
+  device: string;
+  runId: number;
+  runName: string | null;
+  ownerPid: number;
+  ownerHost: string;
+  claimedAt: string;
+}
+
+/** One training per device across processes (see store/device-claims-repo.ts). */
+export interface DeviceClaimsStore {
+  /** Claims `device` for this process's run `runId`; refused while another live run holds it. */
+  claim(
+    device: string,
+    runId: number,
+  ): { acquired: true; tookOver?: { holder: DeviceHolder; reason: string } } | { acquired: false; holder: DeviceHolder };
+  /** Gives back this process's claim for `runId` (no-op when it holds none). */
+  release(device: string, runId: number): boolean;
+}
+
 export interface StudioStore {
   runs: RunsStore;
+  devices: DeviceClaimsStore;
+  /** Renews the leases of this process's unfinished runs and device claims (owner-heartbeat.ts). */
+  renewLeases(): void;
   datasets: DatasetsStore;
   predictions: PredictionsStore;
   exports: ExportsStore;

@@ -134,9 +134,32 @@ CREATE INDEX predictions_by_sample ON predictions(sample_id);
 CREATE INDEX exports_by_run ON exports(run_id, created_at);
 `;
 
+// v3: who owns an unfinished run, checkable from any process (issue 11). `worker_pid` alone
+// could not tell a recycled pid from the owner, nor a process on another host; a `kill -9`ed
+// CLI run stayed `running` until the app restarted. Each run now records its owner's host and
+// start identity and a lease the live owner renews (src/store/process-owner.ts). One training
+// per device across processes: `device_claims` holds one row per device, taken in an IMMEDIATE
+// transaction and taken over when its holder is gone.
+const V3 = `
+ALTER TABLE runs ADD COLUMN owner_host TEXT;
+ALTER TABLE runs ADD COLUMN owner_start TEXT;
+ALTER TABLE runs ADD COLUMN lease_expires_at TEXT;
+
+CREATE TABLE device_claims (
+  device           TEXT PRIMARY KEY,
+  run_id           INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  owner_pid        INTEGER NOT NULL,
+  owner_host       TEXT NOT NULL,
+  owner_start      TEXT,
+  lease_expires_at TEXT NOT NULL,
+  claimed_at       TEXT NOT NULL
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', sql: V1 },
   { version: 2, description: 'run names and datasets, skipped counts, export details, query indices', sql: V2 },
+  { version: 3, description: 'run owners (host, start identity, lease) and device claims', sql: V3 },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -4,6 +4,9 @@
 import { parseRunConfig, type RunConfig } from '../shared/run-config';
 import { nowIso, type Database } from './db-types';
 import { MetricsRepo, type EpochMetricsRecord } from './metrics-repo';
+import { isPidAlive, leaseExpiry, localProbe, ownerGoneReason, type OwnerProbe, type ProcessOwner } from './process-owner';
+
+export { isPidAlive };
 
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -29,6 +32,8 @@ export interface RunRecord {
   error: string | null;
   /** The process responsible for the run while it is queued or running (null once it ended). */
   workerPid: number | null;
+  /** That process's host (null once the run ended, and in rows written before schema v3). */
+  ownerHost: string | null;
 }
 
 export interface RunWithMetrics extends RunRecord {
@@ -47,6 +52,16 @@ export interface CreateRunOptions {
    * queue lives in memory, and nothing else may start or cancel a run it does not own.
    */
   ownerPid?: number | null;
+  /** The same with the owner's host and start identity (preferred: survives pid reuse, other hosts). */
+  owner?: ProcessOwner | null;
+}
+
+/** An owner given as a full identity, or (older callers, tests) as a bare pid on this host. */
+type OwnerInput = { owner?: ProcessOwner | null; ownerPid?: number | null };
+
+function ownerParams(o: OwnerInput): { ownerPid: number | null; ownerHost: string | null; ownerStart: string | null; lease: string | null } {
+  if (o.owner) return { ownerPid: o.owner.pid, ownerHost: o.owner.host, ownerStart: o.owner.start, lease: leaseExpiry() };
+  return { ownerPid: o.ownerPid ?? null, ownerHost: null, ownerStart: null, lease: null };
 }
 
 export interface BestSoFar {
@@ -74,7 +89,12 @@ interface RunRow {
   output_dir: string | null;
   error: string | null;
   worker_pid: number | null;
+  owner_host: string | null;
+  owner_start: string | null;
+  lease_expires_at: string | null;
 }
+
+type UnfinishedRow = Pick<RunRow, 'id' | 'status' | 'worker_pid' | 'owner_host' | 'owner_start' | 'lease_expires_at'>;
 
 function toRecord(r: RunRow): RunRecord {
   let config: RunConfig;
@@ -102,6 +122,7 @@ function toRecord(r: RunRow): RunRecord {
     outputDir: r.output_dir,
     error: r.error,
     workerPid: r.worker_pid,
+    ownerHost: r.owner_host,
   };
 }
 
@@ -109,17 +130,6 @@ function toRecord(r: RunRow): RunRecord {
 function normalizeBest(dice: number, epoch: number): { dice: number | null; epoch: number | null } {
   if (!Number.isFinite(dice) || dice < 0 || !Number.isInteger(epoch) || epoch < 1) return { dice: null, epoch: null };
   return { dice, epoch };
-}
-
-/** True when a process with this id exists (EPERM: it exists but belongs to another user). */
-export function isPidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class RunsRepo {
@@ -130,20 +140,30 @@ export class RunsRepo {
     this.metrics = new MetricsRepo(db);
     this.stmts = {
       insert: db.prepare(`
-        INSERT INTO runs (name, config_json, status, dataset_id, created_at, worker_pid)
+        INSERT INTO runs (name, config_json, status, dataset_id, created_at, worker_pid, owner_host, owner_start, lease_expires_at)
         VALUES (@name, @config, 'queued',
                 CASE WHEN @datasetGiven THEN @datasetId ELSE (SELECT id FROM datasets WHERE root = @data) END,
-                @now, @ownerPid)`),
+                @now, @ownerPid, @ownerHost, @ownerStart, @lease)`),
       setOutputDir: db.prepare('UPDATE runs SET output_dir = ? WHERE id = ?'),
       get: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
       status: db.prepare<[number], { status: RunStatus }>('SELECT status FROM runs WHERE id = ?'),
       listAll: db.prepare<[number], RunRow>('SELECT * FROM runs ORDER BY id DESC LIMIT ?'),
       listByStatus: db.prepare<[string, number], RunRow>('SELECT * FROM runs WHERE status = ? ORDER BY id DESC LIMIT ?'),
-      unfinished: db.prepare<[], { id: number; status: RunStatus; worker_pid: number | null }>(
-        "SELECT id, status, worker_pid FROM runs WHERE status IN ('queued', 'running') ORDER BY id",
+      unfinished: db.prepare<[], UnfinishedRow>(
+        "SELECT id, status, worker_pid, owner_host, owner_start, lease_expires_at FROM runs WHERE status IN ('queued', 'running') ORDER BY id",
       ),
+      unfinishedOne: db.prepare<[number], UnfinishedRow>(
+        "SELECT id, status, worker_pid, owner_host, owner_start, lease_expires_at FROM runs WHERE id = ? AND status IN ('queued', 'running')",
+      ),
+      renew: db.prepare(`
+        UPDATE runs SET lease_expires_at = @lease
+        WHERE worker_pid = @ownerPid AND owner_host = @ownerHost AND owner_start IS @ownerStart AND status IN ('queued', 'running')`),
       markRunning: db.prepare(`
-        UPDATE runs SET status = 'running', backend = @backend, device = @device, worker_pid = coalesce(@pid, worker_pid),
+        UPDATE runs SET status = 'running', backend = @backend, device = @device,
+                        worker_pid = CASE WHEN @ownerPid IS NULL THEN worker_pid ELSE @ownerPid END,
+                        owner_host = CASE WHEN @ownerPid IS NULL THEN owner_host ELSE @ownerHost END,
+                        owner_start = CASE WHEN @ownerPid IS NULL THEN owner_start ELSE @ownerStart END,
+                        lease_expires_at = CASE WHEN @ownerPid IS NULL THEN lease_expires_at ELSE @lease END,
                         started_at = coalesce(started_at, @now), ended_at = NULL, error = NULL
         WHERE id = @id AND status = 'queued'`),
       epoch: db.prepare(`
@@ -151,16 +171,19 @@ export class RunsRepo {
                         checkpoint_path = coalesce(@checkpoint, checkpoint_path)
         WHERE id = @id AND status = 'running'`),
       finish: db.prepare(`
-        UPDATE runs SET status = 'completed', test_dice = @testDice, ended_at = @now, worker_pid = NULL,
+        UPDATE runs SET status = 'completed', test_dice = @testDice, ended_at = @now,
+                        worker_pid = NULL, owner_host = NULL, owner_start = NULL, lease_expires_at = NULL,
                         best_valid_dice = CASE WHEN @bestGiven THEN @bestDice ELSE best_valid_dice END,
                         best_epoch = CASE WHEN @bestGiven THEN @bestEpoch ELSE best_epoch END
         WHERE id = @id AND status = 'running'`),
       end: db.prepare(`
-        UPDATE runs SET status = @status, error = @error, ended_at = @now, worker_pid = NULL
+        UPDATE runs SET status = @status, error = @error, ended_at = @now,
+                        worker_pid = NULL, owner_host = NULL, owner_start = NULL, lease_expires_at = NULL
         WHERE id = @id AND status IN ('queued', 'running')`),
       requeue: db.prepare(`
         UPDATE runs SET status = 'queued', config_json = coalesce(@config, config_json), error = NULL, ended_at = NULL,
-                        worker_pid = @ownerPid, test_dice = NULL
+                        worker_pid = @ownerPid, owner_host = @ownerHost, owner_start = @ownerStart, lease_expires_at = @lease,
+                        test_dice = NULL
         WHERE id = @id AND status IN ('completed', 'failed', 'cancelled', 'interrupted')`),
     };
   }
@@ -176,7 +199,7 @@ export class RunsRepo {
         datasetId: opts.datasetId ?? null,
         data: parsed.data,
         now: nowIso(),
-        ownerPid: opts.ownerPid ?? null,
+        ...ownerParams(opts),
       });
       const id = Number(info.lastInsertRowid);
       if (opts.outputDir !== undefined) {
@@ -187,8 +210,9 @@ export class RunsRepo {
     })();
   }
 
-  markRunning(id: number, info: { backend: string; device: string; pid?: number | null }): void {
-    const r = this.stmts.markRunning.run({ id, backend: info.backend, device: info.device, pid: info.pid ?? null, now: nowIso() });
+  /** `owner` (or a bare `pid`) replaces the recorded owner; without either the queued run's owner stays. */
+  markRunning(id: number, info: { backend: string; device: string; pid?: number | null; owner?: ProcessOwner | null }): void {
+    const r = this.stmts.markRunning.run({ id, backend: info.backend, device: info.device, ...ownerParams({ owner: info.owner, ownerPid: info.pid }), now: nowIso() });
     if (r.changes === 0) this.refuse(id, 'start', 'queued');
   }
 
@@ -236,42 +260,72 @@ export class RunsRepo {
    * Back to `queued` for a resume, optionally with a new (validated) config, e.g. more epochs.
    * `ownerPid` is the process that will start it again (see CreateRunOptions.ownerPid).
    */
-  requeue(id: number, config?: unknown, opts: { ownerPid?: number | null } = {}): void {
+  requeue(id: number, config?: unknown, opts: OwnerInput = {}): void {
     const json = config === undefined ? null : JSON.stringify(parseRunConfig(config));
-    const r = this.stmts.requeue.run({ id, config: json, ownerPid: opts.ownerPid ?? null });
+    const r = this.stmts.requeue.run({ id, config: json, ...ownerParams(opts) });
     if (r.changes === 0) this.refuse(id, 'requeue', 'completed, failed, cancelled or interrupted');
   }
 
   /**
-   * Start-up recovery: `running` runs whose worker process is gone, and `queued` runs whose
-   * owning process is gone (its in-memory queue died with it), become `interrupted`; committed
-   * epochs stay and resume can continue them. Runs whose process is alive are left alone —
-   * another studio process (the app, a CLI `train`) may own them. A run with no pid recorded has
-   * no owner that could still start or finish it. Returns the ids changed. A recycled pid can
-   * make a dead run look alive; it is then recovered at a later start.
+   * Renews the lease of every unfinished run `owner` holds (the live process calls this every
+   * LEASE_RENEW_MS). Returns how many rows it renewed.
    */
-  recoverInterrupted(isAlive: (pid: number) => boolean = isPidAlive): number[] {
+  renewLeases(owner: ProcessOwner): number {
+    return this.stmts.renew.run({ lease: leaseExpiry(), ownerPid: owner.pid, ownerHost: owner.host, ownerStart: owner.start }).changes;
+  }
+
+  /**
+   * `running` runs whose owner is gone (crash, `kill -9`, power loss) and `queued` runs whose
+   * owning process is gone (its in-memory queue died with it) become `interrupted`; committed
+   * epochs stay and resume can continue them. Runs whose owner is alive are left alone. The
+   * owner is judged by pid + start identity on this host and by its lease elsewhere (see
+   * process-owner.ts); a run with no owner recorded has nobody who could still finish it.
+   * Reads first and takes the write lock only when something is to change, so every listing
+   * can afford it. Returns the ids changed.
+   *
+   * `ownerless: false` (what every read uses) leaves runs with no owner recorded alone: only a
+   * process's start-up recovery decides that nobody will come back for those.
+   */
+  recoverInterrupted(probe: OwnerProbe = localProbe(), opts: { ownerless?: boolean } = {}): number[] {
+    const ownerless = opts.ownerless ?? true;
+    const gone = (row: UnfinishedRow) =>
+      row.worker_pid === null && !ownerless
+        ? null
+        : ownerGoneReason(
+        { pid: row.worker_pid, host: row.owner_host, start: row.owner_start, leaseExpiresAt: row.lease_expires_at },
+        probe,
+        row.status === 'running' ? 'owner' : 'queuing process',
+      );
+    const candidates = this.stmts.unfinished.all().filter((row) => gone(row) !== null);
+    if (candidates.length === 0) return [];
     return this.db.transaction(() => {
       const changed: number[] = [];
-      for (const row of this.stmts.unfinished.all()) {
-        if (row.worker_pid !== null && isAlive(row.worker_pid)) continue;
-        const role = row.status === 'running' ? 'worker' : 'owner';
-        const who = row.worker_pid === null ? `no ${role} was recorded` : `its ${role} (pid ${row.worker_pid}) is gone`;
-        const when = row.status === 'running' ? 'the studio restarted' : 'the studio restarted before this queued run started';
-        this.stmts.end.run({ id: row.id, status: 'interrupted', error: `Interrupted: ${when} and ${who}.`, now: nowIso() });
+      for (const c of candidates) {
+        // Re-read inside the write lock: the owner may have finished or renewed meanwhile.
+        const row = this.stmts.unfinishedOne.get(c.id);
+        const why = row ? gone(row) : null;
+        if (!row || why === null) continue;
+        const error =
+          row.status === 'running'
+            ? `Interrupted: the run stopped without finishing; ${why}.`
+            : `Interrupted: the studio process stopped before this queued run started; ${why}.`;
+        this.stmts.end.run({ id: row.id, status: 'interrupted', error, now: nowIso() });
         changed.push(row.id);
       }
       return changed;
     }).immediate();
   }
 
+  /** Every read of runs first turns runs with a vanished owner into `interrupted` (see recoverInterrupted). */
   list(opts: { status?: RunStatus; limit?: number } = {}): RunRecord[] {
+    this.recoverInterrupted(localProbe(), { ownerless: false });
     const limit = opts.limit ?? -1; // SQLite: a negative LIMIT means no limit
     const rows = opts.status ? this.stmts.listByStatus.all(opts.status, limit) : this.stmts.listAll.all(limit);
     return rows.map(toRecord);
   }
 
   get(id: number): RunWithMetrics | undefined {
+    this.recoverInterrupted(localProbe(), { ownerless: false });
     // One read transaction so the run and its metrics are the same snapshot while a worker writes.
     return this.db.transaction(() => {
       const row = this.stmts.get.get(id);

@@ -1,6 +1,7 @@
 // One open database with its repositories: what a process (app, CLI, worker) holds for its life.
 import type { Database } from './db-types';
 import { DatasetsRepo } from './datasets-repo';
+import { DeviceClaimsRepo } from './device-claims-repo';
 import { ExportsRepo } from './exports-repo';
 import { MetricsRepo } from './metrics-repo';
 import { openDatabase, type OpenDatabaseOptions } from './open-database';
@@ -17,6 +18,7 @@ export interface Store {
   metrics: MetricsRepo;
   predictions: PredictionsRepo;
   exports: ExportsRepo;
+  deviceClaims: DeviceClaimsRepo;
   /** `PRAGMA integrity_check`: 'ok' when healthy, else SQLite's list of problems. */
   integrityCheck(): string;
   close(): void;
@@ -33,6 +35,7 @@ export function openStore(file: string, opts: OpenDatabaseOptions = {}): Store {
     metrics: new MetricsRepo(db),
     predictions: new PredictionsRepo(db),
     exports: new ExportsRepo(db),
+    deviceClaims: new DeviceClaimsRepo(db),
     integrityCheck: () => (db.pragma('integrity_check', { simple: false }) as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('\n'),
     close: () => {
       if (db.open) db.close();

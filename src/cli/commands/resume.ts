@@ -1,9 +1,16 @@
-// seg-studio resume ID: continues a recorded run from `<runDir>/last` in a worker process,
-// exactly as the app would, recording its epochs in the database.
+// seg-studio resume ID: continues a recorded run from `<runDir>/last` in this process (no app,
+// no server, no worker), recording its epochs in the database under the same run id. A run whose
+// owner died (a `kill -9`ed `train`, a crashed app) reads as interrupted and can be resumed here;
+// a run whose owner is alive is refused. Waits, like `train`, while another process trains on
+// the device.
 import { formatHelp, num, parseArgs, str, UsageError, type FlagSpec } from '../args';
 import { CliOutput } from '../output';
-import { createStudioServices } from '../../services/studio-services';
+import { train } from '../../engine/train/train';
+import type { TrainEvent } from '../../engine/train/train-events';
+import { formatDuration, ProgressBar } from '../../engine/util/progress';
+import { resumeCliRun } from '../../services/cli-run-recorder';
 import { resolveDbPath } from '../../services/studio-db-path';
+import { claimDeviceAtTerminal } from '../claim-device';
 import type { Command } from './command';
 import { JSON_FLAG } from './command';
 
@@ -13,6 +20,38 @@ const flags: FlagSpec[] = [
   JSON_FLAG,
 ];
 
+/** The lines a person reads while the run trains (stderr with --json). */
+function reporter(out: CliOutput): (e: TrainEvent) => void {
+  let bar: ProgressBar | undefined;
+  return (e) => {
+    switch (e.type) {
+      case 'started':
+        out.info(`backend: ${e.backend} (${e.device}) — ${e.detail}; epochs ${e.startEpoch + 1}..${e.epochs}`);
+        break;
+      case 'progress':
+        if (e.batch === 1 || !bar) bar = new ProgressBar({ label: `${e.phase} ${e.epoch}/${e.epochs}`, unit: 'batch' });
+        bar.update(e.batch, e.batches, `${e.imagesPerSecond.toFixed(1)} img/s`);
+        if (e.batch === e.batches) {
+          bar.finish();
+          bar = undefined;
+        }
+        break;
+      case 'epoch': {
+        const m = e.metrics;
+        out.info(
+          `epoch ${m.epoch}: train dice ${m.trainDice.toFixed(4)} | valid dice ${m.validDice.toFixed(4)} | ${formatDuration(m.seconds)}${e.improved ? ' *best' : ''}`,
+        );
+        break;
+      }
+      case 'test':
+        out.info(`test dice ${e.dice.toFixed(4)} on ${e.images} images`);
+        break;
+      default:
+        break;
+    }
+  };
+}
+
 export const resumeCommand: Command = {
   summary: 'resume an interrupted or stopped run from its last checkpoint',
   help: () => formatHelp('seg-studio resume ID [--epochs N] [--db PATH] [--json]', flags),
@@ -21,27 +60,43 @@ export const resumeCommand: Command = {
     const id = Number(positionals[0]);
     if (!Number.isInteger(id) || id <= 0) throw new UsageError('resume needs a run id (see `seg-studio runs`)');
     const out = new CliOutput(Boolean(f.json));
-    // recover: false — another process (the app) may be training its own runs right now.
-    const services = createStudioServices({ dbPath: resolveDbPath(str(f, 'db')), recover: false });
+    const dbPath = resolveDbPath(str(f, 'db'));
+    const { recorder, run, config, outDir, resumeFrom } = resumeCliRun({ dbPath, runId: id, epochs: num(f, 'epochs') });
+    out.info(
+      `resuming run ${id} "${run.name}" (${run.status}, ${run.epochsCompleted}/${config.epochs} epochs) ` +
+        (resumeFrom ? `from ${resumeFrom}` : 'from scratch (no finished epoch was checkpointed)'),
+    );
+    await claimDeviceAtTerminal(recorder, out);
+    // Ctrl-C stops at the next batch; finished epochs stay recorded and the run reads cancelled.
+    const stop = new AbortController();
+    const onSigint = () => stop.abort();
+    process.once('SIGINT', onSigint);
+    const show = reporter(out);
+    let result: Awaited<ReturnType<typeof train>>;
     try {
-      services.bus.on('run:epoch', (e) =>
-        out.info(`epoch ${e.metrics.epoch}: train dice ${e.metrics.trainDice.toFixed(4)} | valid dice ${e.metrics.validDice.toFixed(4)}${e.improved ? ' *best' : ''}`),
-      );
-      services.bus.on('run:status', (e) => out.info(`run ${e.runId}: ${e.status}${e.error ? ` (${e.error})` : ''}`));
-      // Ctrl-C stops the worker at the next batch; finished epochs stay recorded.
-      const onSigint = () => services.runs.cancel(id);
-      process.once('SIGINT', onSigint);
-      services.runs.resume({ runId: id, epochs: num(f, 'epochs') });
-      await services.runs.whenIdle();
-      process.off('SIGINT', onSigint);
-      const run = services.runs.get(id);
-      out.result(
-        { id: run.id, status: run.status, epochs: run.epochsCompleted, bestValidDice: run.bestValidDice, testDice: run.testDice, error: run.error },
-        `run ${run.id} ${run.status}: ${run.epochsCompleted}/${run.epochs} epochs, best valid dice ${run.bestValidDice?.toFixed(4) ?? '—'}`,
-      );
-      return run.status === 'completed' ? 0 : 1;
+      result = await train({
+        config,
+        outDir,
+        resumeFrom,
+        signal: stop.signal,
+        onEvent: (e) => {
+          recorder.onEvent(e);
+          show(e);
+        },
+      });
+    } catch (err) {
+      recorder.fail(err);
+      throw err;
     } finally {
-      services.close();
+      process.off('SIGINT', onSigint);
     }
+    recorder.finish(result);
+    const status = result.cancelled ? 'cancelled' : 'completed';
+    out.result(
+      { id, status, epochs: result.epochsCompleted, bestValidDice: result.bestValidDice, bestEpoch: result.bestEpoch, testDice: result.testDice, checkpoint: result.checkpoint },
+      `run ${id} ${status}: ${result.epochsCompleted}/${config.epochs} epochs, best valid dice ${result.bestValidDice.toFixed(4)} at epoch ${result.bestEpoch}` +
+        `${result.testDice !== null ? `, test dice ${result.testDice.toFixed(4)}` : ''} (${formatDuration(result.seconds)})`,
+    );
+    return status === 'completed' ? 0 : 1;
   },
 };
