@@ -1,14 +1,17 @@
 // Predictions: score a run's best checkpoint on a dataset split, keep each predicted mask (at
-// the photo's own size, 0/255 PNG) under the data folder and its Dice in the store.
+// the photo's own size, one-band 0/255 PNG, made exactly as `seg-studio predict` makes it) under
+// the data folder, and in the store the Dice of that file against the label.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../engine/train/checkpoint';
-import { evaluateModel } from '../engine/infer/evaluate';
+import { predictPhotoBatches } from '../engine/infer/predict';
+import { maskDice } from '../engine/infer/probability-mask';
+import { decodeMask } from '../engine/data/decode';
 import { selectBackend } from '../engine/backend/select-backend';
 import { StudioError, type MaskImage, type PredictionResult, type SplitName } from '../shared/contract';
 import { writeFileAtomic } from './atomic-write';
 import type { DatasetsService } from './datasets-service';
-import { encodeMask, resizeMaskNearest } from './mask-png';
+import { encodeMask } from './mask-png';
 import type { PathGuard } from './path-guard';
 import type { StudioStore } from './store-types';
 import sharp from 'sharp';
@@ -20,8 +23,8 @@ export interface PredictionsServiceDeps {
   predictionsFolder: string;
 }
 
-/** Images predicted per evaluateModel call: bounds memory (masks of a chunk are held at once). */
-const CHUNK = 32;
+/** Photos predicted per model call (their decoded pixels are held at once). */
+const BATCH = 8;
 
 export class PredictionsService {
   /** One prediction at a time: TensorFlow.js in this process is shared state. */
@@ -50,17 +53,18 @@ export class PredictionsService {
     const size = ckpt.meta.config.size;
     const outDir = join(this.deps.predictionsFolder, `run-${input.runId}`, `dataset-${input.datasetId}`);
     const items: Array<{ sampleId: string; dice: number; maskPath: string }> = [];
+    const byPath = new Map(samples.map((s) => [s.imagePath, s]));
     try {
-      for (let i = 0; i < samples.length; i += CHUNK) {
-        const chunk = samples.slice(i, i + CHUNK);
-        const res = await evaluateModel(ckpt.model, chunk, { size, batchSize: Math.min(8, chunk.length), previewCount: chunk.length });
-        for (let k = 0; k < res.preview.length; k++) {
-          const p = res.preview[k]!;
-          const sample = chunk.find((s) => s.id === p.id)!;
-          const full = resizeMaskNearest({ width: size, height: size, data: p.mask }, sample.width, sample.height);
+      for await (const batch of predictPhotoBatches(ckpt.model, size, [...byPath.keys()], { batchSize: BATCH })) {
+        if (batch.skipped.length > 0) throw new StudioError('INVALID_ARGUMENT', batch.skipped.map((s) => `${s.file}: ${s.reason}`).join('; '));
+        for (const p of batch.predicted) {
+          const sample = byPath.get(p.path)!;
+          const truth = await decodeMask(sample.maskPath!, sample.maskEncoding);
+          const mask = { width: p.photo.width, height: p.photo.height, data: p.mask };
           const maskPath = join(outDir, `${encodeURIComponent(sample.id)}.png`);
-          writeFileAtomic(maskPath, await encodeMask(full, 'png-0-255'));
-          items.push({ sampleId: sample.id, dice: p.dice, maskPath });
+          // The app's own copy (re-predicting replaces it); exports and labels are written elsewhere, safely.
+          writeFileAtomic(maskPath, await encodeMask(mask, 'png-0-255'));
+          items.push({ sampleId: sample.id, dice: maskDice(p.mask, truth.data), maskPath });
         }
       }
     } finally {

@@ -8,6 +8,7 @@ import { loadCheckpoint } from '../../engine/train/checkpoint';
 import { evaluateModel } from '../../engine/infer/evaluate';
 import { ProgressBar } from '../../engine/util/progress';
 import type { Command } from './command';
+import { printSkipped, skippedForJson } from '../skipped-report';
 import { BACKEND_FLAG, JSON_FLAG } from './command';
 
 const flags: FlagSpec[] = [
@@ -20,7 +21,6 @@ const flags: FlagSpec[] = [
 ];
 
 export const evalCommand: Command = {
-  summary: 'Dice of a checkpoint on a dataset split',
   help: () => formatHelp('seg-studio eval --data DIR --checkpoint PATH --split train|valid|test|all [--json]', flags),
   async run(argv) {
     const { flags: f } = parseArgs(argv, flags);
@@ -33,18 +33,22 @@ export const evalCommand: Command = {
     const cfg = ckpt.meta.config;
     // The split must be drawn exactly as in training, so the stored seed and fraction are reused.
     const report = await importDataset(resolveDataPath(str(f, 'data') ?? cfg.data), { valFraction: cfg.valFraction, seed: cfg.seed });
+    printSkipped(out, report.skipped);
     const samples = report.samples.filter((s) => s.maskPath && (split === 'all' || s.split === split));
     if (samples.length === 0) throw new Error(`${report.root}: no labeled images in split "${split}"`);
     const bar = new ProgressBar({ label: `eval ${split}`, unit: 'batch' });
     const res = await evaluateModel(ckpt.model, samples, {
       size: cfg.size,
       batchSize: num(f, 'batch-size')!,
+      // The Dice of the masks as `predict` writes them (each photo's own size), beside the
+      // training metric at the model's input size.
+      atPhotoSize: true,
       onProgress: (d, t) => bar.update(d, t),
     });
     bar.finish();
     out.result(
-      { dice: res.dice, datasetDice: res.datasetDice, bce: res.bce, images: res.images, split, backend: backend.backend },
-      `dice ${res.dice.toFixed(4)} (dataset-level ${res.datasetDice.toFixed(4)}) on ${res.images} ${split} images`,
+      { dice: res.dice, diceAtPhotoSize: res.diceAtPhotoSize, datasetDice: res.datasetDice, bce: res.bce, images: res.images, split, backend: backend.backend, perImage: res.perImage, skipped: skippedForJson(report.skipped) },
+      `dice ${res.dice.toFixed(4)} at ${cfg.size}² (dataset-level ${res.datasetDice.toFixed(4)}); ${res.diceAtPhotoSize!.toFixed(4)} at the photos' own sizes; ${res.images} ${split} images`,
     );
     return 0;
   },

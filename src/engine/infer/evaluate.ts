@@ -1,16 +1,22 @@
 // Scores a model on a list of samples at the model's input size: mean per-image Dice at
-// threshold 0.5 (the reported metric), dataset-level Dice, and the two loss terms.
+// threshold 0.5 (the reported metric), dataset-level Dice, and the two loss terms. Asked with
+// `atPhotoSize`, also the Dice of the masks as predict writes them: the probability map resized
+// to each photo's own size, thresholded, against the label as stored (what a user's files score).
 import * as tf from '@tensorflow/tfjs';
 import type { Sample } from '../types';
 import { iterateBatches, batchCount } from '../train/batches';
 import { RateMeter } from '../util/progress';
 import { predictFast } from '../backend/native-inference-plan';
+import { decodeMask } from '../data/decode';
+import { maskDice, probabilitiesToMask } from './probability-mask';
 
 export interface EvaluateOptions {
   size: number;
   batchSize: number;
   /** How many of the first samples to return predicted masks for. */
   previewCount?: number;
+  /** Also score each image at its own size (decodes every label at full size once more). */
+  atPhotoSize?: boolean;
   onProgress?: (done: number, total: number, imagesPerSecond: number, etaSeconds: number) => void;
 }
 
@@ -22,7 +28,9 @@ export interface EvaluateResult {
   bce: number;
   diceLoss: number;
   images: number;
-  perImage: Array<{ id: string; dice: number }>;
+  /** Mean over images of the Dice at each photo's own size (only when asked with atPhotoSize). */
+  diceAtPhotoSize?: number;
+  perImage: Array<{ id: string; dice: number; diceAtPhotoSize?: number }>;
   preview: Array<{ id: string; dice: number; mask: Uint8Array }>;
 }
 
@@ -37,6 +45,7 @@ export async function evaluateModel(model: tf.LayersModel, samples: Sample[], op
   let inter = 0;
   let denom = 0;
   const total = batchCount(samples.length, opts.batchSize, false);
+  const byId = new Map(samples.map((s) => [s.id, s]));
   const meter = new RateMeter();
   let done = 0;
   for await (const batch of iterateBatches(samples, {
@@ -62,20 +71,26 @@ export async function evaluateModel(model: tf.LayersModel, samples: Sample[], op
       const hInter = tf.sum(tf.mul(y, hard), [1, 2, 3]);
       const hDen = tf.add(tf.sum(y, [1, 2, 3]), tf.sum(hard, [1, 2, 3]));
       const out = [bce, dl, hInter, hDen];
+      if (opts.atPhotoSize) out.push(p);
       if (preview.length < wantPreview) out.push(tf.cast(hard, 'int32'));
       return out;
     });
-    const [bce, dl, hInter, hDen, masks] = await Promise.all(stats.map((t) => t.data()));
+    const data = await Promise.all(stats.map((t) => t.data()));
     tf.dispose(stats);
+    const [bce, dl, hInter, hDen] = data;
+    const probs = opts.atPhotoSize ? (data[4] as Float32Array) : undefined;
+    const masks = data[opts.atPhotoSize ? 5 : 4];
+    const px = opts.size * opts.size;
     for (let i = 0; i < n; i++) {
       const d = hDen![i]! === 0 ? 1 : (2 * hInter![i]!) / hDen![i]!;
-      perImage.push({ id: batch.ids[i]!, dice: d });
+      const entry: EvaluateResult['perImage'][number] = { id: batch.ids[i]!, dice: d };
+      if (probs) entry.diceAtPhotoSize = await diceAtPhotoSize(byId.get(entry.id)!, probs.subarray(i * px, (i + 1) * px), opts.size);
+      perImage.push(entry);
       bceSum += bce![i]!;
       diceLossSum += dl![i]!;
       inter += hInter![i]!;
       denom += hDen![i]!;
       if (masks && preview.length < wantPreview) {
-        const px = opts.size * opts.size;
         preview.push({ id: batch.ids[i]!, dice: d, mask: Uint8Array.from(masks.subarray(i * px, (i + 1) * px) as Int32Array) });
       }
     }
@@ -90,7 +105,14 @@ export async function evaluateModel(model: tf.LayersModel, samples: Sample[], op
     bce: images ? bceSum / images : 0,
     diceLoss: images ? diceLossSum / images : 0,
     images,
+    ...(opts.atPhotoSize ? { diceAtPhotoSize: images ? perImage.reduce((a, b) => a + b.diceAtPhotoSize!, 0) / images : 0 } : {}),
     perImage,
     preview,
   };
+}
+
+/** Dice of one sample's prediction at the photo's own size, against its label as stored. */
+async function diceAtPhotoSize(sample: Sample, prob: Float32Array, size: number): Promise<number> {
+  const truth = await decodeMask(sample.maskPath!, sample.maskEncoding);
+  return maskDice(probabilitiesToMask(prob, size, truth.width, truth.height), truth.data);
 }

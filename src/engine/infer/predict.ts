@@ -1,16 +1,23 @@
 // Predicts masks for every decodable photo in a folder (or a list of samples): the photo is
 // resized to the model's input exactly as in evaluation, the probability map is resized back to
 // the photo's original size (bilinear on probabilities, then thresholded: smoother edges than
-// upsampling a hard mask), and written as NAME.png (0/255, or 0/1) plus an optional overlay.
+// upsampling a hard mask), and written as NAME.png (one grey band, 0/255 or 0/1) plus an
+// optional overlay. Nothing already on disk is replaced unless the caller supplies a writer
+// that does so (the CLI's --overwrite keeps the old file as a version).
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { mkdirSync, readdirSync, statSync, renameSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { RgbImage, SkippedFile } from '../types';
 import { decodeImage } from '../data/decode';
 import { modelInputFromImage } from './model-input';
 import { RateMeter } from '../util/progress';
 import { predictFast } from '../backend/native-inference-plan';
+import { probabilitiesToMask } from './probability-mask';
+import { encodeMaskPng } from './mask-png-file';
+import { writeNewFileAtomic } from './write-new-file';
+
+export { probabilitiesToMask } from './probability-mask';
 
 export interface PredictOptions {
   model: tf.LayersModel;
@@ -23,6 +30,11 @@ export interface PredictOptions {
   /** Also write OUT/overlays/NAME.png: the photo with the predicted mask tinted over it. */
   overlay?: boolean;
   batchSize?: number;
+  /**
+   * Writes one output file. Default: atomically, refusing a path that already exists (and the
+   * whole run is refused up front if any planned output exists).
+   */
+  writeFile?: (path: string, bytes: Uint8Array) => void;
   onProgress?: (done: number, total: number, imagesPerSecond: number, etaSeconds: number) => void;
   signal?: AbortSignal;
 }
@@ -41,6 +53,23 @@ export interface PredictResult {
   skipped: SkippedFile[];
 }
 
+/** One photo's prediction: the model-size probabilities and the 0/1 mask at the photo's size. */
+export interface PhotoPrediction {
+  path: string;
+  photo: RgbImage;
+  /** size×size, row-major, what the model output. */
+  probabilities: Float32Array;
+  /** photo.width×photo.height, 0/1. */
+  mask: Uint8Array;
+}
+
+/** The files a prediction of `images` into `outDir` will write, one entry per photo. */
+export interface PlannedOutput {
+  image: string;
+  mask: string;
+  overlay?: string;
+}
+
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.gif', '.webp', '.tif', '.tiff', '.bmp', '.avif']);
 
 /** Every regular, non-hidden file in a folder that looks like it could be a photo. */
@@ -52,26 +81,57 @@ export function listImageFiles(dir: string): string[] {
     .sort();
 }
 
-async function writePngAtomic(path: string, data: Uint8Array, width: number, height: number, channels: 1 | 3): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  let img = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels } });
-  // Without an explicit colourspace sharp widens a one-band raw image to RGB when writing.
-  if (channels === 1) img = img.toColourspace('b-w');
-  await img.png({ compressionLevel: 6 }).toFile(tmp);
-  renameSync(tmp, path);
+/**
+ * Output paths per photo. Two photos with one stem (a.jpg and a.png) would write one mask file
+ * twice, the second silently replacing the first: refused, naming both.
+ */
+export function planOutputs(images: string[], outDir: string, overlay: boolean): PlannedOutput[] {
+  const byStem = new Map<string, string>();
+  return images.map((image) => {
+    const stem = basename(image, extname(image));
+    const other = byStem.get(stem);
+    if (other) throw new Error(`${image} and ${other} would both be written as ${stem}.png; rename one of them`);
+    byStem.set(stem, image);
+    return { image, mask: join(outDir, `${stem}.png`), overlay: overlay ? join(outDir, 'overlays', `${stem}.png`) : undefined };
+  });
 }
 
-/** Resizes a size×size probability map (0..1) to width×height and thresholds it at 0.5. */
-export async function probabilitiesToMask(prob: Float32Array, size: number, width: number, height: number): Promise<Uint8Array> {
-  const u8 = new Uint8Array(size * size);
-  for (let i = 0; i < u8.length; i++) u8[i] = Math.round(Math.min(1, Math.max(0, prob[i]!)) * 255);
-  const resized = await sharp(Buffer.from(u8.buffer), { raw: { width: size, height: size, channels: 1 } })
-    .resize(width, height, { fit: 'fill', kernel: 'linear' })
-    .raw()
-    .toBuffer();
-  const mask = new Uint8Array(width * height);
-  for (let i = 0; i < mask.length; i++) mask[i] = resized[i]! >= 128 ? 1 : 0;
-  return mask;
+/** Predicts photos a batch at a time; undecodable files come back as skipped, named. */
+export async function* predictPhotoBatches(
+  model: tf.LayersModel,
+  size: number,
+  paths: string[],
+  opts: { batchSize?: number; signal?: AbortSignal } = {},
+): AsyncGenerator<{ predicted: PhotoPrediction[]; skipped: SkippedFile[]; done: number }> {
+  const batchSize = opts.batchSize ?? 4;
+  const px = size * size;
+  for (let start = 0; start < paths.length; start += batchSize) {
+    if (opts.signal?.aborted) return;
+    const chunk = paths.slice(start, start + batchSize);
+    const decoded: Array<{ path: string; photo: RgbImage }> = [];
+    const skipped: SkippedFile[] = [];
+    for (const path of chunk) {
+      try {
+        decoded.push({ path, photo: await decodeImage(path) });
+      } catch (err) {
+        skipped.push({ file: path, reason: (err as Error).message });
+      }
+    }
+    const predicted: PhotoPrediction[] = [];
+    if (decoded.length > 0) {
+      const x = new Float32Array(decoded.length * px * 3);
+      decoded.forEach((d, i) => modelInputFromImage(d.photo, size, x, i * px * 3));
+      const probs = tf.tidy(() => predictFast(model, tf.tensor4d(x, [decoded.length, size, size, 3])));
+      const all = (await probs.data()) as Float32Array;
+      probs.dispose();
+      if (all.length !== decoded.length * px) throw new Error(`the model output ${all.length} values for ${decoded.length} images of ${size}×${size}: not a one-band mask model`);
+      decoded.forEach(({ path, photo }, i) => {
+        const probabilities = all.slice(i * px, (i + 1) * px);
+        predicted.push({ path, photo, probabilities, mask: probabilitiesToMask(probabilities, size, photo.width, photo.height) });
+      });
+    }
+    yield { predicted, skipped, done: Math.min(start + batchSize, paths.length) };
+  }
 }
 
 export function overlayImage(photo: RgbImage, mask: Uint8Array, color: [number, number, number] = [255, 40, 90], alpha = 0.45): Uint8Array {
@@ -86,53 +146,46 @@ export function overlayImage(photo: RgbImage, mask: Uint8Array, color: [number, 
 }
 
 export async function predictImages(opts: PredictOptions): Promise<PredictResult> {
-  mkdirSync(opts.outDir, { recursive: true });
-  if (opts.overlay) mkdirSync(join(opts.outDir, 'overlays'), { recursive: true });
-  const batchSize = opts.batchSize ?? 4;
+  const plan = planOutputs(opts.images, opts.outDir, Boolean(opts.overlay));
+  const writeFile = opts.writeFile ?? writeNewFileAtomic;
+  if (!opts.writeFile) {
+    // Refuse before the first file rather than halfway through.
+    const existing = plan.flatMap((p) => [p.mask, p.overlay ?? '']).filter((p) => p && fileExists(p));
+    if (existing.length > 0) {
+      throw new Error(`${existing.length} output file(s) already exist (${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''}); choose an empty folder or ask to overwrite`);
+    }
+  }
+  const planned = new Map(plan.map((p) => [p.image, p]));
   const written: PredictedFile[] = [];
   const skipped: SkippedFile[] = [];
   const meter = new RateMeter();
-  const px = opts.size * opts.size;
-  for (let start = 0; start < opts.images.length; start += batchSize) {
-    if (opts.signal?.aborted) break;
-    const chunk = opts.images.slice(start, start + batchSize);
-    const decoded: Array<{ path: string; photo: RgbImage }> = [];
-    for (const path of chunk) {
-      try {
-        decoded.push({ path, photo: await decodeImage(path) });
-      } catch (err) {
-        skipped.push({ file: path, reason: (err as Error).message });
+  for await (const batch of predictPhotoBatches(opts.model, opts.size, opts.images, { batchSize: opts.batchSize, signal: opts.signal })) {
+    skipped.push(...batch.skipped);
+    for (const { path, photo, mask } of batch.predicted) {
+      const out = planned.get(path)!;
+      let fg = 0;
+      for (let k = 0; k < mask.length; k++) fg += mask[k]!;
+      writeFile(out.mask, await encodeMaskPng(mask, photo.width, photo.height, opts.binary01 ? 'png-0-1' : 'png-0-255'));
+      if (out.overlay) {
+        const rgb = overlayImage(photo, mask);
+        const png = await sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width: photo.width, height: photo.height, channels: 3 } })
+          .png({ compressionLevel: 6 })
+          .toBuffer();
+        writeFile(out.overlay, png);
       }
+      written.push({ image: path, mask: out.mask, overlay: out.overlay, width: photo.width, height: photo.height, foregroundFraction: fg / mask.length });
     }
-    if (decoded.length > 0) {
-      const x = new Float32Array(decoded.length * px * 3);
-      decoded.forEach((d, i) => modelInputFromImage(d.photo, opts.size, x, i * px * 3));
-      const probs = tf.tidy(() => {
-        const input = tf.tensor4d(x, [decoded.length, opts.size, opts.size, 3]);
-        return predictFast(opts.model, input);
-      });
-      const all = (await probs.data()) as Float32Array;
-      probs.dispose();
-      for (let i = 0; i < decoded.length; i++) {
-        const { path, photo } = decoded[i]!;
-        const mask = await probabilitiesToMask(all.subarray(i * px, (i + 1) * px), opts.size, photo.width, photo.height);
-        let fg = 0;
-        for (let k = 0; k < mask.length; k++) fg += mask[k]!;
-        const stem = basename(path, extname(path));
-        const maskPath = join(opts.outDir, `${stem}.png`);
-        const scaled = opts.binary01 ? mask : mask.map((v) => v * 255);
-        await writePngAtomic(maskPath, scaled, photo.width, photo.height, 1);
-        let overlayPath: string | undefined;
-        if (opts.overlay) {
-          overlayPath = join(opts.outDir, 'overlays', `${stem}.png`);
-          await writePngAtomic(overlayPath, overlayImage(photo, mask), photo.width, photo.height, 3);
-        }
-        written.push({ image: path, mask: maskPath, overlay: overlayPath, width: photo.width, height: photo.height, foregroundFraction: fg / mask.length });
-      }
-    }
-    const done = Math.min(start + batchSize, opts.images.length);
-    const snap = meter.snapshot(done, opts.images.length);
-    opts.onProgress?.(done, opts.images.length, snap.rate, snap.etaSeconds);
+    const snap = meter.snapshot(batch.done, opts.images.length);
+    opts.onProgress?.(batch.done, opts.images.length, snap.rate, snap.etaSeconds);
   }
   return { written, skipped };
+}
+
+function fileExists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
