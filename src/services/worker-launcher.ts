@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FromWorker, ToWorker } from '../worker/messages';
+import { freshCliBuild } from '../../scripts/cli-bundle.mjs';
 
 export interface WorkerHandle {
   readonly pid: number | undefined;
@@ -17,9 +18,14 @@ export interface WorkerHandle {
 
 export type WorkerLauncher = () => WorkerHandle;
 
-/** The worker entry: the TypeScript source in development, or a built bundle when given. */
+/**
+ * The worker entry: the CLI build's train-worker.js when that build is fresh (plain Node, no
+ * TypeScript compile at each start; see scripts/build-cli.mjs), else the TypeScript source.
+ */
 export function defaultWorkerEntry(): string {
   const here = dirname(fileURLToPath(import.meta.url));
+  const built = freshCliBuild(join(here, '..', '..'));
+  if (built) return join(built, 'train-worker.js');
   const candidates = [join(here, '../worker/train-worker.ts'), resolve('src/worker/train-worker.ts')];
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new Error(`training worker entry not found (looked at ${candidates.join(', ')})`);

@@ -7,7 +7,6 @@ import { JSON_FLAG } from './command';
 const flags: FlagSpec[] = [JSON_FLAG];
 
 export const backendsCommand: Command = {
-  summary: 'which compute backends load on this machine',
   help: () => formatHelp('seg-studio backends [--json]', flags),
   async run(argv) {
     const { flags: f } = parseArgs(argv, flags);

@@ -1,6 +1,7 @@
 import { formatHelp, parseArgs, str, type FlagSpec } from '../args';
 import { CliOutput } from '../output';
 import { runBench } from '../../engine/bench/bench';
+import { quietTfjs } from '../../engine/backend/quiet-tfjs';
 import type { Command } from './command';
 import { JSON_FLAG } from './command';
 
@@ -12,11 +13,11 @@ const flags: FlagSpec[] = [
 ];
 
 export const benchCommand: Command = {
-  summary: 'training and inference images/s for the reference configurations',
   help: () => formatHelp('seg-studio bench [--backend B[,B]] [--only NAME[,NAME]] [--vs-torch] [--json]', flags),
   async run(argv) {
     const { flags: f } = parseArgs(argv, flags);
     const out = new CliOutput(Boolean(f.json));
+    quietTfjs();
     const results = await runBench({
       backends: str(f, 'backend')!.split(',').map((s) => s.trim()).filter(Boolean),
       only: str(f, 'only')?.split(',').map((s) => s.trim()).filter(Boolean),

@@ -1,7 +1,7 @@
 import type { FlagSpec } from '../args';
 
+/** One command's behaviour; its one-line summary is in the table (index.ts). */
 export interface Command {
-  summary: string;
   help(): string;
   run(argv: string[]): Promise<number>;
 }

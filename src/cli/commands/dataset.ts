@@ -63,7 +63,6 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 export const datasetCommand: Command = {
-  summary: 'download the Oxford-IIIT Pet dataset (resumable, verified) and import it',
   help: () => formatHelp('seg-studio dataset download [--dest DIR] [--images-url U] [--annotations-url U] [--force] [--json]', flags),
   async run(argv) {
     const { flags: f, positionals } = parseArgs(argv, flags);

@@ -3,6 +3,7 @@ import { formatHelp, parseArgs, num, str, type FlagSpec } from '../args';
 import { CliOutput } from '../output';
 import { buildModel, countParams } from '../../engine/models/build-model';
 import { MODELS } from '../../shared/run-config';
+import { quietTfjs } from '../../engine/backend/quiet-tfjs';
 import { UsageError } from '../args';
 import type { Command } from './command';
 import { JSON_FLAG } from './command';
@@ -15,7 +16,6 @@ const flags: FlagSpec[] = [
 ];
 
 export const modelSummaryCommand: Command = {
-  summary: 'layer and parameter counts of a model',
   help: () => formatHelp('seg-studio model-summary --model unet|resnet34_unet [--base N] [--size N] [--json]', flags),
   async run(argv) {
     const { flags: f } = parseArgs(argv, flags);
@@ -23,9 +23,10 @@ export const modelSummaryCommand: Command = {
     const model = str(f, 'model')!.replace('-', '_');
     if (!(MODELS as readonly string[]).includes(model)) throw new UsageError(`--model must be one of ${MODELS.join(', ')}`);
     // Counting parameters needs no fast backend; the pure-JS one avoids backend start-up.
+    quietTfjs();
     await tf.setBackend('cpu');
     out.info('backend: cpu (building the graph only; no computation)');
-    const m = buildModel({ model: model as (typeof MODELS)[number], base: num(f, 'base'), size: num(f, 'size'), seed: 0 });
+    const m = buildModel({ model: model as (typeof MODELS)[number], base: num(f, 'base'), size: num(f, 'size'), seed: 0, randomWeights: false });
     const counts = countParams(m);
     const result = { model, base: num(f, 'base'), size: num(f, 'size'), layers: m.layers.length, ...counts };
     if (!out.json) m.summary(120, undefined, (line) => out.info(line));

@@ -7,6 +7,7 @@ import { loadCheckpoint } from '../../engine/train/checkpoint';
 import { listImageFiles, predictImages } from '../../engine/infer/predict';
 import { ProgressBar } from '../../engine/util/progress';
 import type { Command } from './command';
+import { ignoredEntries, printSkipped, skippedForJson } from '../skipped-report';
 import { BACKEND_FLAG, JSON_FLAG } from './command';
 
 const flags: FlagSpec[] = [
@@ -21,14 +22,16 @@ const flags: FlagSpec[] = [
 ];
 
 export const predictCommand: Command = {
-  summary: 'predict masks for a folder of photos',
   help: () => formatHelp('seg-studio predict --checkpoint PATH --input DIR --out DIR [--overlay] [--binary01] [--json]', flags),
   async run(argv) {
     const { flags: f } = parseArgs(argv, flags);
     const out = new CliOutput(Boolean(f.json));
     const input = resolve(requireStr(f, 'input'));
     if (!existsSync(input)) throw new Error(`${input}: does not exist`);
-    const images = statSync(input).isDirectory() ? listImageFiles(input) : [input];
+    const isFolder = statSync(input).isDirectory();
+    const images = isFolder ? listImageFiles(input) : [input];
+    const ignored = isFolder ? ignoredEntries(input, images) : [];
+    printSkipped(out, ignored);
     if (images.length === 0) throw new Error(`${input}: no image files found`);
     const backend = await selectBackend(str(f, 'backend') as never);
     out.info(`backend: ${backend.backend} (${backend.device})`);
@@ -46,10 +49,11 @@ export const predictCommand: Command = {
       onProgress: (d, t) => bar.update(d, t),
     });
     bar.finish();
-    for (const s of res.skipped) out.warn(`skipped ${s.file}: ${s.reason}`);
+    printSkipped(out, res.skipped);
+    const skipped = skippedForJson([...ignored, ...res.skipped]);
     out.result(
-      { written: res.written.length, skipped: res.skipped, out: outDir, backend: backend.backend, masks: res.written.map((w) => ({ image: w.image, mask: w.mask, width: w.width, height: w.height })) },
-      `wrote ${res.written.length} masks to ${outDir}${res.skipped.length ? `; skipped ${res.skipped.length} (see above)` : ''}`,
+      { written: res.written.length, skipped, out: outDir, backend: backend.backend, masks: res.written.map((w) => ({ image: w.image, mask: w.mask, width: w.width, height: w.height })) },
+      `wrote ${res.written.length} masks to ${outDir}${skipped.length ? `; skipped ${skipped.length} (see above)` : ''}`,
     );
     return 0;
   },

@@ -53,7 +53,6 @@ function reporter(out: CliOutput): (e: TrainEvent) => void {
 }
 
 export const resumeCommand: Command = {
-  summary: 'resume an interrupted or stopped run from its last checkpoint',
   help: () => formatHelp('seg-studio resume ID [--epochs N] [--db PATH] [--json]', flags),
   async run(argv) {
     const { flags: f, positionals } = parseArgs(argv, flags);

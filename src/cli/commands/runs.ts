@@ -12,7 +12,6 @@ const flags: FlagSpec[] = [{ name: 'db', type: 'string', description: 'database 
 const dice = (v: number | null | undefined) => (v === null || v === undefined || v < 0 ? '—' : v.toFixed(4));
 
 export const runsCommand: Command = {
-  summary: 'list recorded runs, or `runs show ID` for one run with its epochs',
   help: () => formatHelp('seg-studio runs [show ID] [--db PATH] [--json]', flags),
   async run(argv) {
     const { flags: f, positionals } = parseArgs(argv, flags);

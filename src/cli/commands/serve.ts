@@ -15,7 +15,6 @@ const flags: FlagSpec[] = [
 ];
 
 export const serveCommand: Command = {
-  summary: 'serve the studio over HTTP (browser UI + API + events)',
   help: () => formatHelp('seg-studio serve [--port N] [--host H] [--token T] [--db PATH]', flags),
   async run(argv) {
     const { flags: f } = parseArgs(argv, flags);

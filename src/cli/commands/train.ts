@@ -9,6 +9,9 @@ import type { Command } from './command';
 import { recordCliRun, type CliRunRecorder } from '../../services/cli-run-recorder';
 import { resolveDbPath } from '../../services/studio-db-path';
 import { BACKEND_FLAG, JSON_FLAG } from './command';
+import { importDataset } from '../../engine/data/import-dataset';
+import { resolveDataPath } from '../../engine/data/resolve-data-path';
+import { printSkipped, skippedForJson } from '../skipped-report';
 import { claimDeviceAtTerminal } from '../claim-device';
 
 export const trainFlags: FlagSpec[] = [
@@ -64,7 +67,6 @@ export function configFromFlags(f: Record<string, string | number | boolean | un
 }
 
 export const trainCommand: Command = {
-  summary: 'train a model on a dataset',
   help: () =>
     formatHelp(
       'seg-studio train --data DIR [--preset NAME] [--model unet|resnet34_unet] [--base N] [--size N] --epochs N --batch-size N --learning-rate X --seed N [--backend B] --out DIR [--resume CKPT] [--json]',
@@ -77,6 +79,9 @@ export const trainCommand: Command = {
     // Resuming keeps the stored config; flags given now (more epochs, another backend) override it.
     const input = resume ? { ...readCheckpointMeta(resolve(resume)).config, ...configFromFlags(f) } : configFromFlags(f);
     const config = parseRunConfig(input);
+    // Imported here rather than inside train() so the report is printed: every file left out, named with its reason.
+    const dataset = await importDataset(resolveDataPath(config.data), { valFraction: config.valFraction, seed: config.seed });
+    printSkipped(out, dataset.skipped);
     const outDir = resolve(str(f, 'out')!);
     let bar: ProgressBar | undefined;
     // The run also goes into the studio database, so the app and `seg-studio runs` list it; a
@@ -96,6 +101,7 @@ export const trainCommand: Command = {
     try {
     result = await train({
       config,
+      dataset,
       outDir,
       resumeFrom: resume ? resolve(resume) : undefined,
       onEvent: (e) => {
@@ -147,6 +153,7 @@ export const trainCommand: Command = {
         device: result.device,
         epochs: result.epochsCompleted,
         seconds: Number(result.seconds.toFixed(2)),
+        skipped: skippedForJson(dataset.skipped),
       },
       `best valid dice ${result.bestValidDice.toFixed(4)} at epoch ${result.bestEpoch}; ` +
         `${result.testDice !== null ? `test dice ${result.testDice.toFixed(4)}; ` : ''}checkpoint ${result.checkpoint} (${formatDuration(result.seconds)})`,

@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { useWasmBackend, wasmAvailability } from './wasm-backend';
 import { probeWebGpu, useWebGpuBackend } from './webgpu-node';
 import { loadTfNode, type TfNodeLoad } from './tfjs-node';
+import { quietTfjs } from './quiet-tfjs';
 import type { BACKENDS } from '../../shared/run-config';
 
 export type BackendChoice = (typeof BACKENDS)[number];
@@ -91,6 +92,7 @@ async function selectExplicit(name: Exclude<BackendChoice, 'auto'>, viaAuto = fa
 }
 
 export async function selectBackend(name: BackendChoice = 'auto'): Promise<SelectedBackend> {
+  quietTfjs();
   if (name !== 'auto') return selectExplicit(name);
   const tfNode = loadTfNode();
   if (tfNode.ok && tfNode.gpuDevice) return selectExplicit('tensorflow', true);
@@ -102,6 +104,7 @@ export async function selectBackend(name: BackendChoice = 'auto'): Promise<Selec
 
 /** What this machine offers, for `seg-studio backends` and the run form. Changes no state the user sees. */
 export async function listBackends(): Promise<BackendAvailability[]> {
+  quietTfjs();
   const out: BackendAvailability[] = [];
   const n = await registerNative();
   out.push(n.ok ? { name: 'native', available: true, device: `${n.device ?? cpuName()} (${n.threads ?? '?'} threads)` } : { name: 'native', available: false, reason: n.reason });

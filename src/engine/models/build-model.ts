@@ -12,10 +12,12 @@ export interface BuildModelOptions {
   size?: number;
   /** Initialisation seed: the same seed gives identical weights. */
   seed?: number;
+  /** False: every weight starts at zero instead of a random draw, for summaries and counts only. */
+  randomWeights?: boolean;
 }
 
 export function buildModel(opts: BuildModelOptions): tf.LayersModel {
-  const args = { base: opts.base ?? 64, size: opts.size ?? 256, seed: opts.seed ?? 0 };
+  const args = { base: opts.base ?? 64, size: opts.size ?? 256, seed: opts.seed ?? 0, randomWeights: opts.randomWeights };
   if (!Number.isInteger(args.base) || args.base < 1) throw new Error(`base width must be a positive integer (got ${args.base})`);
   switch (opts.model) {
     case 'unet':

@@ -22,10 +22,10 @@ function stage(ctx: BlockContext, x: T, cin: number, cout: number, blocks: numbe
   return y;
 }
 
-export function buildResNet34UNet(opts: { base: number; size: number; seed: number }): tf.LayersModel {
+export function buildResNet34UNet(opts: { base: number; size: number; seed: number; randomWeights?: boolean }): tf.LayersModel {
   // Stem /4, three strided stages /32, bottleneck /64: every step must halve exactly.
   if (opts.size % 64 !== 0 || opts.size <= 0) throw new Error(`ResNet34-UNet input size must be a positive multiple of 64 (got ${opts.size})`);
-  const ctx = { seeds: new SeedSource(opts.seed) };
+  const ctx = { seeds: new SeedSource(opts.seed), randomWeights: opts.randomWeights };
   const c = [0, 1, 2, 3, 4].map((i) => opts.base * 2 ** i);
   const input = tf.input({ shape: [opts.size, opts.size, 3], name: 'image' });
   let x = maxPool3s2AfterRelu(convBnRelu(ctx, input, c[0]!, 7, 2));

@@ -4,10 +4,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { doubleConv, maxPool2, sigmoidHead, upBlock, SeedSource } from './blocks';
 
-export function buildUNet(opts: { base: number; size: number; seed: number }): tf.LayersModel {
+export function buildUNet(opts: { base: number; size: number; seed: number; randomWeights?: boolean }): tf.LayersModel {
   // Four exact halvings: the skips and the upsampled maps only line up for multiples of 16.
   if (opts.size % 16 !== 0 || opts.size <= 0) throw new Error(`UNet input size must be a positive multiple of 16 (got ${opts.size})`);
-  const ctx = { seeds: new SeedSource(opts.seed) };
+  const ctx = { seeds: new SeedSource(opts.seed), randomWeights: opts.randomWeights };
   const c = [0, 1, 2, 3, 4].map((i) => opts.base * 2 ** i);
   const input = tf.input({ shape: [opts.size, opts.size, 3], name: 'image' });
   let x = doubleConv(ctx, input, c[0]!);
