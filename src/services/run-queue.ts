@@ -37,6 +37,11 @@ export class RunQueue {
     return this.pending.some((j) => j.runId === runId);
   }
 
+  /** The run this process trains on `device` now, if any. */
+  activeOn(device: string): number | undefined {
+    return this.active.get(device);
+  }
+
   isActive(runId: number): boolean {
     return [...this.active.values()].includes(runId);
   }

@@ -4,6 +4,7 @@
 // `interrupted` run whose finished epochs are intact and which resume continues from `last`.
 import type { RunConfig } from '../shared/run-config';
 import type { EventBus } from './event-bus';
+import { writeRunPreview } from './run-preview-file';
 import type { StudioStore } from './store-types';
 import type { WorkerHandle, WorkerLauncher } from './worker-launcher';
 
@@ -79,14 +80,16 @@ export class RunSupervisor {
           case 'epoch':
             bus.emit('run:epoch', { runId, metrics: m.metrics, bestValidDice: m.bestValidDice, bestEpoch: m.bestEpoch, improved: m.improved });
             break;
-          case 'preview':
-            bus.emit('run:preview', {
-              runId,
-              epoch: m.epoch,
-              size: m.size,
-              samples: m.samples.map((s) => ({ sampleId: s.id, dice: s.dice, mask: s.mask })),
-            });
+          case 'preview': {
+            const preview = { epoch: m.epoch, size: m.size, samples: m.samples.map((s) => ({ sampleId: s.id, dice: s.dice, mask: s.mask })) };
+            bus.emit('run:preview', { runId, ...preview });
+            try {
+              writeRunPreview(this.run.runDir, preview);
+            } catch (err) {
+              process.emitWarning(`run ${runId}: could not keep its validation preview: ${(err as Error).message}`);
+            }
             break;
+          }
           case 'finished':
             settled = true;
             if (m.cancelled || this.cancelRequested) {

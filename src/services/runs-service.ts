@@ -12,6 +12,8 @@ import {
 import { deviceClaimKey, waitForDevice } from './device-claim';
 import { checkDatasetFolder } from '../engine/data/import-dataset';
 import { resolveDataPath } from '../engine/data/resolve-data-path';
+import { resumedScheduleStart, type ResumeSchedule } from '../engine/train/lr-schedule';
+import { readRunPreview } from './run-preview-file';
 import type { EventBus } from './event-bus';
 import { RunQueue, deviceKeyFor } from './run-queue';
 import { RunSupervisor } from './run-supervisor';
@@ -36,7 +38,7 @@ export interface RunsServiceDeps {
   allowData?: (data: string) => void;
 }
 
-function toSummary(r: RunRecord): RunSummary {
+function toSummary(r: RunRecord): Omit<RunSummary, 'trainingSeconds' | 'waitingFor'> {
   const { config: _config, ...rest } = r;
   return rest;
 }
@@ -46,6 +48,8 @@ export class RunsService {
   private readonly supervisors = new Map<number, RunSupervisor>();
   /** Runs this process dequeued and that wait for another process to give their device back. */
   private readonly waitingForDevice = new Map<number, AbortController>();
+  /** For those: the other process's run that holds the device. */
+  private readonly deviceHolders = new Map<number, number>();
 
   constructor(private readonly deps: RunsServiceDeps) {}
 
@@ -110,7 +114,7 @@ export class RunsService {
     return { runId: rec.id };
   }
 
-  resume(input: { runId: number; epochs?: number }): { runId: number } {
+  resume(input: { runId: number; epochs?: number; schedule?: ResumeSchedule }): { runId: number } {
     this.recover({ ownerless: false });
     const rec = this.mustGet(input.runId);
     // A run whose row is finished may still have a supervisor for the moment its worker takes to
@@ -122,7 +126,8 @@ export class RunsService {
     if (epochs <= rec.epochsCompleted) {
       throw new StudioError('INVALID_ARGUMENT', `run ${rec.id} already finished ${rec.epochsCompleted} epochs; ask for more than that`);
     }
-    const config = this.parse({ ...rec.config, epochs });
+    const scheduleStartEpoch = resumedScheduleStart(rec.config, rec.epochsCompleted, input.schedule ?? 'stretch');
+    const config = this.parse({ ...rec.config, epochs, scheduleStartEpoch });
     this.checkData(config.data);
     this.deps.store.runs.requeue(rec.id, config);
     this.deps.bus.emit('run:status', { runId: rec.id, status: 'queued' });
@@ -140,7 +145,7 @@ export class RunsService {
       const waiting = new AbortController();
       this.waitingForDevice.set(runId, waiting);
       try {
-        await waitForDevice(this.deps.store, device, runId, { signal: waiting.signal });
+        await waitForDevice(this.deps.store, device, runId, { signal: waiting.signal, onWait: (h) => this.deviceHolders.set(runId, h.runId) });
       } catch (err) {
         if (waiting.signal.aborted) return; // cancelled while waiting (cancel() recorded it)
         const message = `could not claim device ${device}: ${(err as Error).message}`;
@@ -149,6 +154,7 @@ export class RunsService {
         return;
       } finally {
         this.waitingForDevice.delete(runId);
+        this.deviceHolders.delete(runId);
       }
       try {
         await this.supervise(runId, config, runDir, resume);
@@ -202,13 +208,26 @@ export class RunsService {
 
   list(limit: number): RunSummary[] {
     this.recover({ ownerless: false });
-    return this.deps.store.runs.list(limit).map(toSummary);
+    return this.deps.store.runs.list(limit).map((r) => this.summarize(r));
   }
 
   get(runId: number): RunDetail {
     this.recover({ ownerless: false });
     const rec = this.mustGet(runId);
-    return { ...toSummary(rec), config: rec.config, metrics: this.deps.store.runs.metrics(runId) };
+    const metrics = this.deps.store.runs.metrics(runId);
+    return { ...this.summarize(rec, metrics), config: rec.config, metrics, preview: readRunPreview(rec.runDir) };
+  }
+
+  private summarize(rec: RunRecord, metrics = this.deps.store.runs.metrics(rec.id)): RunSummary {
+    return { ...toSummary(rec), trainingSeconds: metrics.reduce((a, m) => a + (m.seconds ?? 0), 0), waitingFor: this.waitingFor(rec) };
+  }
+
+  /** What a queued run waits for: the run training on its device here, or in another process. */
+  private waitingFor(rec: RunRecord): RunSummary['waitingFor'] {
+    if (rec.status !== 'queued') return null;
+    const device = deviceKeyFor(rec.config);
+    const holder = this.deviceHolders.get(rec.id) ?? this.queue.activeOn(device);
+    return holder !== undefined && holder !== rec.id ? { runId: holder, device } : null;
   }
 
   /** The worker's process id while the run trains (tests kill it to simulate a crash). */

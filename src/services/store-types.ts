@@ -5,7 +5,8 @@ import type { EpochMetrics } from '../engine/train/checkpoint';
 import type { ImportReport, Sample } from '../engine/types';
 import type { DatasetSummary, RunStatus, RunSummary, SplitName } from '../shared/contract';
 
-export interface RunRecord extends Omit<RunSummary, 'runDir'> {
+/** A stored run; the summary's training time and queue position are the runs service's to add. */
+export interface RunRecord extends Omit<RunSummary, 'runDir' | 'trainingSeconds' | 'waitingFor'> {
   config: RunConfig;
   runDir: string;
 }

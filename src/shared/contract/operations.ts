@@ -118,7 +118,14 @@ export const contract = {
     get: op<T.RunDetail>()(z.object({ runId })),
     cancel: op<{ cancelled: boolean }>()(z.object({ runId })),
     /** Continues an interrupted/cancelled/failed (or finished, with more epochs) run from `<runDir>/last`. */
-    resume: op<{ runId: number }>()(z.object({ runId, epochs: z.number().int().min(1).max(10000).optional() })),
+    resume: op<{ runId: number }>()(
+      z.object({
+        runId,
+        epochs: z.number().int().min(1).max(10000).optional(),
+        /** A cosine run: 'stretch' the one schedule over the new length, or 'restart' it for the extra epochs. */
+        schedule: z.enum(['stretch', 'restart']).default('stretch'),
+      }),
+    ),
     estimateEpoch: op<T.EpochEstimate>()(z.object({ config: z.unknown() })),
   },
   predictions: {
@@ -131,7 +138,15 @@ export const contract = {
   exports: {
     /** Writes predicted masks as PNG files. Emits export:progress. */
     masks: op<T.ExportMasksResult>()(
-      z.object({ runId, datasetId, split, folder: pathSchema, format: z.enum(['0-255', '0-1']).default('0-255') }),
+      z.object({
+        runId,
+        datasetId,
+        split,
+        folder: pathSchema,
+        format: z.enum(['0-255', '0-1']).default('0-255'),
+        /** Replace files already in the folder (each old file is kept in .versions/); else refused. */
+        overwrite: z.boolean().default(false),
+      }),
     ),
     /** Copies the run's checkpoint (TensorFlow.js layers format) into a folder. */
     model: op<T.ExportModelResult>()(

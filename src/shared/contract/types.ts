@@ -108,6 +108,10 @@ export interface RunSummary {
   finishedAt: string | null;
   error: string | null;
   runDir: string;
+  /** Seconds spent training: the finished epochs' own durations, so idle time between a stop and a resume does not count. */
+  trainingSeconds: number;
+  /** A queued run: the run it waits for and the device ('cpu' or 'gpu'); null when it is not waiting on one. */
+  waitingFor: { runId: number; device: string } | null;
 }
 
 /** A plain-data type shared with the engine (no engine code reaches the renderer). */
@@ -116,6 +120,15 @@ export type EpochMetricsRow = EpochMetrics;
 export interface RunDetail extends RunSummary {
   config: RunConfig;
   metrics: EpochMetricsRow[];
+  /** The last validation predictions sent while it trained (kept in the run folder), if any. */
+  preview: RunPreview | null;
+}
+
+/** A few validation predictions after an epoch: masks are size×size bytes, 0 or 1. */
+export interface RunPreview {
+  epoch: number;
+  size: number;
+  samples: Array<{ sampleId: string; dice: number; mask: Uint8Array }>;
 }
 
 export interface EpochEstimate {
@@ -138,6 +151,8 @@ export interface ExportMasksResult {
   exportId: number;
   folder: string;
   files: number;
+  /** Files that existed and were replaced (asked with overwrite); each old one is in .versions/. */
+  replaced: number;
   format: '0-255' | '0-1';
   seconds: number;
 }
