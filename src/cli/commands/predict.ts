@@ -4,7 +4,8 @@ import { formatHelp, parseArgs, num, requireStr, str, type FlagSpec } from '../a
 import { CliOutput } from '../output';
 import { selectBackend } from '../../engine/backend/select-backend';
 import { loadCheckpoint } from '../../engine/train/checkpoint';
-import { listImageFiles, predictImages } from '../../engine/infer/predict';
+import { listImageFiles, planOutputs, predictImages } from '../../engine/infer/predict';
+import { datasetsAround, refuseDatasetFolders, refuseExistingFiles, writeMaskFile } from '../../services/mask-export-target';
 import { ProgressBar } from '../../engine/util/progress';
 import type { Command } from './command';
 import { ignoredEntries, printSkipped, skippedForJson } from '../skipped-report';
@@ -16,13 +17,14 @@ const flags: FlagSpec[] = [
   { name: 'out', type: 'string', aliases: ['output_dir'], description: 'folder for NAME.png masks', default: 'predictions' },
   { name: 'binary01', type: 'boolean', description: 'write masks as 0/1 instead of 0/255' },
   { name: 'overlay', type: 'boolean', description: 'also write OUT/overlays/NAME.png (photo with the mask tinted)' },
+  { name: 'overwrite', type: 'boolean', description: 'replace files already in OUT (each old file is kept in .versions/); else refused' },
   { name: 'batch-size', type: 'number', aliases: ['batch_size'], description: 'images per step', default: 4 },
   BACKEND_FLAG,
   JSON_FLAG,
 ];
 
 export const predictCommand: Command = {
-  help: () => formatHelp('seg-studio predict --checkpoint PATH --input DIR --out DIR [--overlay] [--binary01] [--json]', flags),
+  help: () => formatHelp('seg-studio predict --checkpoint PATH --input DIR --out DIR [--overlay] [--binary01] [--overwrite] [--json]', flags),
   async run(argv) {
     const { flags: f } = parseArgs(argv, flags);
     const out = new CliOutput(Boolean(f.json));
@@ -37,6 +39,11 @@ export const predictCommand: Command = {
     out.info(`backend: ${backend.backend} (${backend.device})`);
     const ckpt = await loadCheckpoint(resolve(requireStr(f, 'checkpoint')));
     const outDir = resolve(str(f, 'out')!);
+    // Never into a dataset's own photos or labels (found by layout at OUT or above), never over
+    // existing files unless asked: both checked before the first file is written.
+    const overwrite = Boolean(f.overwrite);
+    refuseDatasetFolders(outDir, datasetsAround(outDir));
+    refuseExistingFiles(planOutputs(images, outDir, Boolean(f.overlay)).flatMap((p) => (p.overlay ? [p.mask, p.overlay] : [p.mask])), overwrite, 'pass --overwrite');
     const bar = new ProgressBar({ label: 'predict', unit: 'img' });
     const res = await predictImages({
       model: ckpt.model,
@@ -46,6 +53,7 @@ export const predictCommand: Command = {
       binary01: Boolean(f.binary01),
       overlay: Boolean(f.overlay),
       batchSize: num(f, 'batch-size'),
+      writeFile: (path, bytes) => void writeMaskFile(path, bytes, overwrite),
       onProgress: (d, t) => bar.update(d, t),
     });
     bar.finish();

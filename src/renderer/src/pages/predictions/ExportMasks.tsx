@@ -1,5 +1,6 @@
 // Writes a run's predicted masks of a split as PNG files (0/255 or 0/1), with progress from
-// export:progress and a summary when done.
+// export:progress and a summary when done. Files already in the folder are replaced only when
+// the box is ticked (the host keeps each old file in .versions/); a dataset's own folders are refused.
 import { useState, type FormEvent } from 'react';
 import type { ExportMasksResult, SplitName } from '../../../../shared/contract';
 import { useApi } from '../../app-context';
@@ -10,6 +11,7 @@ export function ExportMasks({ runId, datasetId, split, defaultFolder }: { runId:
   const api = useApi();
   const [folder, setFolder] = useState(defaultFolder);
   const [format, setFormat] = useState<'0-255' | '0-1'>('0-255');
+  const [overwrite, setOverwrite] = useState(false);
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [result, setResult] = useState<ExportMasksResult | null>(null);
@@ -27,7 +29,7 @@ export function ExportMasks({ runId, datasetId, split, defaultFolder }: { runId:
     setResult(null);
     setProgress(null);
     try {
-      setResult(await api.exports.masks({ runId, datasetId, split, folder: target, format }));
+      setResult(await api.exports.masks({ runId, datasetId, split, folder: target, format, overwrite }));
     } catch (err) {
       setFailedFolder(target);
       setError((err as Error).message);
@@ -48,6 +50,10 @@ export function ExportMasks({ runId, datasetId, split, defaultFolder }: { runId:
             <option value="0-1">0 / 1 (class indices)</option>
           </select>
         </Field>
+        <label className="inline" htmlFor="export-overwrite">
+          <input id="export-overwrite" type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} />
+          Replace existing files (old ones kept in .versions/)
+        </label>
         <button type="submit" className="primary" disabled={busy || !folder.trim()}>
           {busy ? 'Exporting…' : 'Export masks'}
         </button>
@@ -62,7 +68,8 @@ export function ExportMasks({ runId, datasetId, split, defaultFolder }: { runId:
       ) : null}
       {result ? (
         <p className="ok-box" role="status" data-testid="export-summary">
-          Wrote {result.files} mask{result.files === 1 ? '' : 's'} ({result.format}) to <code>{result.folder}</code> in {fmtSeconds(result.seconds)}.
+          Wrote {result.files} mask{result.files === 1 ? '' : 's'} ({result.format}) to <code>{result.folder}</code> in {fmtSeconds(result.seconds)}
+          {result.replaced > 0 ? `; replaced ${result.replaced} (previous versions in .versions/)` : ''}.
         </p>
       ) : null}
       <ErrorBox error={error} context={`Exporting masks to ${failedFolder}`} />
