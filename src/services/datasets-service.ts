@@ -248,6 +248,13 @@ export class DatasetsService {
     } catch (err) {
       if (err instanceof DatasetExistsError) throw new StudioError('CONFLICT', err.message);
       if (controller.signal.aborted) throw new StudioError('CANCELLED', `download into ${dest} cancelled; a partial archive is kept and the next download resumes it`);
+      if (this.deps.importRoots && (input.urls?.images || input.urls?.annotations)) {
+        // A URL from an HTTP client can point into the host's own network: whether it was refused,
+        // answered 404 or sent a banner would map internal services. The client gets one message
+        // whatever happened; the operator's log gets the reason.
+        console.warn(`datasets.download into ${dest} from a client's URL failed: ${(err as Error).message}`);
+        throw new StudioError('INVALID_ARGUMENT', 'no dataset could be downloaded from the URLs given (the studio host logged the reason)');
+      }
       throw err;
     } finally {
       this.activeDownload = null;
