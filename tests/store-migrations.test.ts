@@ -1,5 +1,5 @@
 // The upgrade path: a file written by the v1 schema (the migrations module stopped at v1, rows
-// inserted with v1's columns only) is opened by the current code and upgraded in place.
+// inserted with v1's columns only), or by v2, is opened by the current code and upgraded in place.
 import BetterSqlite3 from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -109,6 +109,33 @@ describe('migrations', () => {
       expect(check.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(2);
     } finally {
       check.close();
+    }
+  });
+
+  it('upgrades a v2 file to v3: v2 runs keep their pid-only owner, and device claims work', () => {
+    const file = join(dir, 'studio.db');
+    const db = new BetterSqlite3(file);
+    expect(migrate(db, { target: 2 })).toEqual([1, 2]);
+    const t = '2024-06-01T10:00:00.000Z';
+    const insert = db.prepare(`INSERT INTO runs (id, config_json, status, created_at, worker_pid, name) VALUES (?, ?, 'running', ?, ?, 'v2 run')`);
+    // One owned by a live process (this one), one by a pid that does not exist.
+    insert.run(1, JSON.stringify({ data: '/d' }), t, process.pid);
+    insert.run(2, JSON.stringify({ data: '/d' }), t, 999_999);
+    db.close();
+    const store = openStore(file);
+    try {
+      expect(schemaVersion(store.db)).toBe(LATEST_VERSION);
+      const cols = store.db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('runs');
+      expect(cols).toEqual(expect.arrayContaining(['owner_host', 'owner_start', 'lease_expires_at']));
+      // Without host or start identity, a v2 row is judged by its pid alone, as v2 did.
+      expect(store.runs.get(1)).toMatchObject({ status: 'running', workerPid: process.pid, ownerHost: null });
+      expect(store.runs.get(2)).toMatchObject({ status: 'interrupted', workerPid: null });
+      const me = { pid: process.pid, host: 'h', start: null };
+      expect(store.deviceClaims.claim('cpu@h', 1, me)).toEqual({ acquired: true });
+      expect(store.integrityCheck()).toBe('ok');
+      expect(store.db.pragma('foreign_key_check')).toEqual([]);
+    } finally {
+      store.close();
     }
   });
 

@@ -10,6 +10,7 @@ import { parseRunConfig, type RunConfig } from '../shared/run-config';
 import type { TrainEvent, TrainResult } from '../engine/train/train-events';
 import { LEASE_RENEW_MS } from '../store';
 import { appPathsFor } from './app-paths';
+import { epochsToBackfill, type BackfillEpoch } from './checkpoint-backfill';
 import { describeHolder, deviceClaimKey, waitForDevice } from './device-claim';
 import { startOwnerHeartbeat } from './owner-heartbeat';
 import { openStudioStore } from './store-adapter';
@@ -92,15 +93,16 @@ export function resumeCliRun(opts: { dbPath: string; runId: number; epochs?: num
     // The engine falls back to last.old when a crash hit the swap of last; no `last` at all
     // means the run died before its first epoch ended: it starts again from scratch.
     const resumeFrom = existsSync(join(last, 'checkpoint.json')) || existsSync(join(`${last}.old`, 'checkpoint.json')) ? last : undefined;
+    const backfill = epochsToBackfill(resumeFrom, run.epochsCompleted);
     store.runs.requeue(run.id, config);
-    return { recorder: recorderFor(store, opts.dbPath, run.id, config), run, config, outDir: run.runDir, resumeFrom };
+    return { recorder: recorderFor(store, opts.dbPath, run.id, config, backfill), run, config, outDir: run.runDir, resumeFrom };
   } catch (err) {
     store.close();
     throw err;
   }
 }
 
-function recorderFor(store: StudioStore, dbPath: string, runId: number, config: RunConfig): CliRunRecorder {
+function recorderFor(store: StudioStore, dbPath: string, runId: number, config: RunConfig, backfill: BackfillEpoch[] = []): CliRunRecorder {
   const stopHeartbeat = startOwnerHeartbeat(store);
   const device = deviceClaimKey(config);
   let claimed = false;
@@ -138,8 +140,11 @@ function recorderFor(store: StudioStore, dbPath: string, runId: number, config: 
     },
     onEvent(e) {
       if (closed) return;
-      if (e.type === 'started') store.runs.markRunning(runId, { backend: e.backend, device: e.device });
-      else if (e.type === 'epoch') store.runs.recordEpoch(runId, e.metrics, { bestValidDice: e.bestValidDice, bestEpoch: e.bestEpoch });
+      if (e.type === 'started') {
+        store.runs.markRunning(runId, { backend: e.backend, device: e.device });
+        for (const b of backfill) store.runs.recordEpoch(runId, b.metrics, b.best);
+      } else if (e.type === 'epoch') store.runs.recordEpoch(runId, e.metrics, { bestValidDice: e.bestValidDice, bestEpoch: e.bestEpoch });
+      else if (e.type === 'planned') store.runs.planEpochs(runId, e.epochs);
       else if (e.type === 'progress' && Date.now() - lastRenew > LEASE_RENEW_MS) {
         // Also from the training loop itself: a loop that seldom yields to timers still renews.
         lastRenew = Date.now();

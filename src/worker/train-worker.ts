@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { train } from '../engine/train/train';
 import type { TrainEvent } from '../engine/train/train-events';
+import { epochsToBackfill } from '../services/checkpoint-backfill';
 import { openStudioStore } from '../services/store-adapter';
 import type { StudioStore } from '../services/store-types';
 import type { FromWorker, ToWorker } from './messages';
@@ -28,6 +29,8 @@ async function runTraining(msg: Extract<ToWorker, { type: 'start' }>): Promise<v
     // A run killed before its first epoch ended has no `last` yet: it restarts from scratch.
     const resumeFrom = msg.resume && (existsSync(join(last, 'checkpoint.json')) || existsSync(join(`${last}.old`, 'checkpoint.json'))) ? last : undefined;
     const s = store;
+    // Epochs the checkpoint finished but the database never recorded (a crash between the two).
+    let backfill = epochsToBackfill(resumeFrom, s.runs.get(msg.runId)?.epochsCompleted ?? 0);
     const onEvent = (e: TrainEvent): void => {
       switch (e.type) {
         case 'started':
@@ -48,11 +51,18 @@ async function runTraining(msg: Extract<ToWorker, { type: 'start' }>): Promise<v
           break;
         case 'epoch':
           // Committed before the parent hears of it: the database is the record, the message a notice.
+          // (The parent marked the run running on `started`, long before the first epoch ends.)
+          for (const b of backfill) s.runs.recordEpoch(msg.runId, b.metrics, b.best);
+          backfill = [];
           s.runs.recordEpoch(msg.runId, e.metrics, { bestValidDice: e.bestValidDice, bestEpoch: e.bestEpoch });
           post({ type: 'epoch', metrics: e.metrics, bestValidDice: e.bestValidDice, bestEpoch: e.bestEpoch, improved: e.improved });
           break;
         case 'preview':
           post({ type: 'preview', epoch: e.epoch, size: e.size, samples: e.samples });
+          break;
+        case 'planned':
+          // A time-budgeted run's plan: the record's epochs from now on.
+          s.runs.planEpochs(msg.runId, e.epochs);
           break;
         case 'test':
           break;
