@@ -2,6 +2,7 @@
 import { BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { secureWebPreferences } from './security';
+import { askBeforeLeavingUnsavedEdits } from './unsaved-close';
 
 export function createMainWindow(devServerUrl: string | undefined): BrowserWindow {
   const win = new BrowserWindow({
@@ -14,6 +15,7 @@ export function createMainWindow(devServerUrl: string | undefined): BrowserWindo
     webPreferences: secureWebPreferences(join(import.meta.dirname, '../preload/index.cjs')),
   });
   win.once('ready-to-show', () => win.show());
+  askBeforeLeavingUnsavedEdits(win);
   if (devServerUrl) void win.loadURL(devServerUrl);
   else void win.loadFile(join(import.meta.dirname, '../renderer/index.html'));
   return win;

@@ -221,7 +221,8 @@ describe.sequential('studio in a browser', () => {
     await page.getByRole('radio', { name: 'difference', exact: true }).click();
     await screenshot(page, '09-predictions-difference');
 
-    const folder = join(datasetDir, 'exported-masks', `run-${runId}-test`);
+    // The default export folder is in the app's data folder, not beside the dataset.
+    const folder = join(tmp, 'data', 'exports', 'masks', `run-${runId}-test`);
     expect(await page.getByLabel('Folder').inputValue()).toBe(folder);
     await page.getByLabel('Pixel values').selectOption('0-1');
     await page.getByRole('button', { name: 'Export masks' }).click();

@@ -53,16 +53,71 @@ export function hrefFor(r: Route): string {
   }
 }
 
+/**
+ * A page with work that leaving would lose (the label editor's unsaved strokes) holds the way
+ * out: given the hash the user is going to, it returns true to keep them here for now, and calls
+ * `proceed` later if they choose to go after all (after saving or discarding).
+ */
+export type LeaveGuard = (targetHash: string, proceed: () => void) => boolean;
+
+let leaveGuard: LeaveGuard | null = null;
+/** Set while a held navigation is let through, so the guard does not ask twice. */
+let passing = false;
+
+/** Installs the guard; returns its removal. One at a time: the page on screen. */
+export function setLeaveGuard(g: LeaveGuard): () => void {
+  leaveGuard = g;
+  return () => {
+    if (leaveGuard === g) leaveGuard = null;
+  };
+}
+
+function go(hash: string): void {
+  if (window.location.hash === hash) return; // no hashchange would come to clear `passing`
+  passing = true;
+  window.location.hash = hash;
+}
+
+/** Whether the guard holds a move to `hash` (asking the page), or lets it through. */
+function held(hash: string): boolean {
+  if (passing || !leaveGuard) return false;
+  return leaveGuard(hash, () => go(hash));
+}
+
 export function navigate(r: Route): void {
-  window.location.hash = hrefFor(r);
+  const hash = hrefFor(r);
+  if (!held(hash)) go(hash);
 }
 
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => parseHash(window.location.hash));
   useEffect(() => {
-    const on = () => setRoute(parseHash(window.location.hash));
-    window.addEventListener('hashchange', on);
-    return () => window.removeEventListener('hashchange', on);
+    let current = window.location.hash;
+    // Links (<a href="#/…">) are held before the browser moves, so no history entry is made.
+    const onClick = (e: MouseEvent) => {
+      if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+      const a = (e.target as Element | null)?.closest?.('a[href^="#"]');
+      const hash = a?.getAttribute('href');
+      if (!hash || hash === window.location.hash) return;
+      if (held(hash)) e.preventDefault();
+    };
+    // The back and forward buttons have already moved: a held move is put back in place.
+    const onHash = () => {
+      const hash = window.location.hash;
+      if (!passing && leaveGuard && held(hash)) {
+        history.replaceState(history.state, '', current || '#');
+        return;
+      }
+      passing = false;
+      current = hash;
+      setRoute(parseHash(hash));
+    };
+    document.addEventListener('click', onClick, true);
+    window.addEventListener('hashchange', onHash);
+    return () => {
+      document.removeEventListener('click', onClick, true);
+      window.removeEventListener('hashchange', onHash);
+    };
   }, []);
   return route;
 }

@@ -5,11 +5,11 @@ import { fmtDice } from './ui';
 
 export const THUMB_SIZE = 160;
 
-export function Thumbnail({ datasetId, sample, href }: { datasetId: number; sample: SampleSummary | undefined; href: string | null }) {
+export function Thumbnail({ datasetId, sample, href, tabIndex }: { datasetId: number; sample: SampleSummary | undefined; href: string | null; tabIndex?: 0 | -1 }) {
   const { url, error } = useMediaUrl('thumbnail', sample ? { datasetId, sampleId: sample.id, size: THUMB_SIZE } : null);
   if (!sample || !href) return <div className="thumb thumb-loading" aria-hidden="true" />;
   return (
-    <a className="thumb" href={href} title={sample.id} data-sample-id={sample.id}>
+    <a className="thumb" href={href} title={sample.id} data-sample-id={sample.id} tabIndex={tabIndex}>
       <div className="thumb-img">
         {url ? (
           <img src={url} alt={sample.id} loading="lazy" decoding="async" width={THUMB_SIZE} height={THUMB_SIZE} />

@@ -56,3 +56,17 @@ export function countPet(m: MaskData): number {
   for (let i = 0; i < m.data.length; i++) n += m.data[i]!;
   return n;
 }
+
+/** Dice of two masks of the same size: 2|A∩B| / (|A| + |B|); two empty masks agree fully (1). */
+export function diceOf(a: MaskData, b: MaskData): number {
+  if (a.width !== b.width || a.height !== b.height) throw new Error(`masks differ in size: ${a.width}×${a.height} and ${b.width}×${b.height}`);
+  let both = 0;
+  let sum = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const x = a.data[i] ? 1 : 0;
+    const y = b.data[i] ? 1 : 0;
+    both += x & y;
+    sum += x + y;
+  }
+  return sum === 0 ? 1 : (2 * both) / sum;
+}

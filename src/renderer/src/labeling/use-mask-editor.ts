@@ -1,7 +1,8 @@
 // The label being edited plus its history. The mask array is mutated in place during a stroke
 // (copying 200k pixels per pointer move would stutter); a snapshot is pushed once per stroke,
-// so one undo removes one whole stroke.
-import { useCallback, useRef, useState } from 'react';
+// so one undo removes one whole stroke. "Dirty" compares the mask with the last saved one, so
+// undoing back to the saved state (a stroke, or an adopted prediction) shows it saved again.
+import { useCallback, useMemo, useRef, useState } from 'react';
 import type { MaskData } from './mask-bitmap';
 
 const HISTORY_LIMIT = 60;
@@ -23,25 +24,30 @@ export interface MaskEditor {
   replace: (m: MaskData) => void;
   undo: () => void;
   redo: () => void;
-  markSaved: () => void;
+  /** The saved file now holds `saved` (the pixels that were encoded), or the current mask. */
+  markSaved: (saved?: Uint8Array) => void;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function useMaskEditor(): MaskEditor {
   const maskRef = useRef<MaskData | null>(null);
   const undoStack = useRef<Uint8Array[]>([]);
   const redoStack = useRef<Uint8Array[]>([]);
-  const savedVersion = useRef(0);
+  const savedData = useRef<Uint8Array | null>(null);
   const [version, setVersion] = useState(0);
   const bump = useCallback(() => setVersion((v) => v + 1), []);
 
   const load = useCallback((m: MaskData) => {
     maskRef.current = m;
+    savedData.current = m.data.slice();
     undoStack.current = [];
     redoStack.current = [];
-    setVersion((v) => {
-      savedVersion.current = v + 1;
-      return v + 1;
-    });
+    setVersion((v) => v + 1);
   }, []);
 
   const beginChange = useCallback(() => {
@@ -83,16 +89,26 @@ export function useMaskEditor(): MaskEditor {
     bump();
   }, [bump]);
 
-  const markSaved = useCallback(() => {
-    savedVersion.current = version;
-    bump();
-    savedVersion.current = version + 1;
-  }, [version, bump]);
+  const markSaved = useCallback(
+    (saved?: Uint8Array) => {
+      const m = maskRef.current;
+      if (!m) return;
+      savedData.current = saved ?? m.data.slice();
+      bump();
+    },
+    [bump],
+  );
+
+  // Once per change (not per hover render): a full compare of ~200k bytes.
+  const dirty = useMemo(() => {
+    const m = maskRef.current;
+    return Boolean(m && savedData.current && !sameBytes(m.data, savedData.current));
+  }, [version]);
 
   return {
     mask: maskRef.current,
     version,
-    dirty: version !== savedVersion.current,
+    dirty,
     canUndo: undoStack.current.length > 0,
     canRedo: redoStack.current.length > 0,
     load,

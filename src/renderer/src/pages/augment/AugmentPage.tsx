@@ -10,6 +10,9 @@ import { AugmentPanel } from './AugmentPanel';
 import { AugmentGrid } from './AugmentGrid';
 import { useAugmentState } from './augment-state';
 
+/** The preview's square side (a run trains at its own input size, 256 by default). */
+const PREVIEW_SIZE = 192;
+
 export function AugmentPage({ datasetId, sampleId }: { datasetId?: number; sampleId?: string }) {
   const api = useApi();
   const { datasets, augmentDraft, setAugmentDraft } = useApp();
@@ -35,7 +38,7 @@ export function AugmentPage({ datasetId, sampleId }: { datasetId?: number; sampl
     const t = setTimeout(() => {
       setBusy(true);
       api.datasets
-        .augmentPreview({ datasetId: dsId, sampleId: current, augment: aug.effective, seed, count, size: 192 })
+        .augmentPreview({ datasetId: dsId, sampleId: current, augment: aug.effective, seed, count, size: PREVIEW_SIZE })
         .then(
           (r) => {
             if (!live) return;
@@ -94,6 +97,9 @@ export function AugmentPage({ datasetId, sampleId }: { datasetId?: number; sampl
           Versions
           <input type="number" min={1} max={16} value={count} onChange={(e) => setCount(Math.max(1, Math.min(16, Number(e.target.value) || 1)))} />
         </label>
+        <button type="button" onClick={aug.reset} title="Every augmentation setting back to what a run uses when none is set">
+          Reset to defaults
+        </button>
         <button type="button" onClick={() => setSeed((s) => s + 1)}>
           Reseed <span className="muted">({seed})</span>
         </button>
@@ -128,6 +134,10 @@ export function AugmentPage({ datasetId, sampleId }: { datasetId?: number; sampl
             </label>
             {busy ? <span className="muted">augmenting…</span> : null}
           </div>
+          <p className="muted small augment-note" data-testid="augment-aspect-note">
+            Training resizes every photo to a square of the run's input size (this preview: {PREVIEW_SIZE}×{PREVIEW_SIZE}) without keeping its aspect ratio, so
+            portrait and landscape photos look squashed or stretched here: that is how the model sees them.
+          </p>
           <ErrorBox error={error} context={current ? `Augmenting ${current}` : undefined} />
           <AugmentGrid items={items} opacity={opacity} showMask={showMask} />
         </section>

@@ -6,14 +6,13 @@ import type { AugmentGroup } from './AugmentPanel';
 
 export const DEFAULT_AUGMENT: AugmentConfig = augmentConfigSchema.parse({});
 
+function groupsOn(c: AugmentConfig): Record<AugmentGroup, boolean> {
+  return { geometric: c.geometric.p > 0, flip: c.flip.p > 0, color: c.color.p > 0, noise: c.noise.p > 0 };
+}
+
 export function useAugmentState(initial: AugmentConfig | null) {
   const [config, setConfig] = useState<AugmentConfig>(initial ?? DEFAULT_AUGMENT);
-  const [on, setOnState] = useState<Record<AugmentGroup, boolean>>(() => ({
-    geometric: (initial ?? DEFAULT_AUGMENT).geometric.p > 0,
-    flip: (initial ?? DEFAULT_AUGMENT).flip.p > 0,
-    color: (initial ?? DEFAULT_AUGMENT).color.p > 0,
-    noise: (initial ?? DEFAULT_AUGMENT).noise.p > 0,
-  }));
+  const [on, setOnState] = useState<Record<AugmentGroup, boolean>>(() => groupsOn(initial ?? DEFAULT_AUGMENT));
   const setOn = (g: AugmentGroup, v: boolean) => {
     setOnState((o) => ({ ...o, [g]: v }));
     // A group switched on with p = 0 would still do nothing: give it a visible probability.
@@ -30,5 +29,10 @@ export function useAugmentState(initial: AugmentConfig | null) {
     if (!r.success) for (const i of r.error.issues) errors[i.path.join('.')] ??= i.message;
     return { valid: r.success, errors };
   }, [effective]);
-  return { config, setConfig, on, setOn, effective, ...validation };
+  /** Back to the schema's defaults (what a run uses when nothing is set), groups on as they say. */
+  const reset = () => {
+    setConfig(DEFAULT_AUGMENT);
+    setOnState(groupsOn(DEFAULT_AUGMENT));
+  };
+  return { config, setConfig, on, setOn, reset, effective, ...validation };
 }

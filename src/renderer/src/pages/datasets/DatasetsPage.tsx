@@ -82,9 +82,9 @@ export function DatasetsPage({ datasetId }: { datasetId?: number }) {
               cellHeight={THUMB_SIZE + 52}
               onRange={pages.ensureRange}
               label={`Thumbnails of ${current.name}`}
-              renderCell={(i) => {
+              renderCell={(i, tabIndex) => {
                 const s = pages.get(i);
-                return <Thumbnail datasetId={current.id} sample={s} href={s ? hrefFor({ page: 'sample', datasetId: current.id, sampleId: s.id }) : null} />;
+                return <Thumbnail datasetId={current.id} sample={s} href={s ? hrefFor({ page: 'sample', datasetId: current.id, sampleId: s.id }) : null} tabIndex={tabIndex} />;
               }}
             />
           )}

@@ -8,6 +8,7 @@ import { navigate } from '../../router';
 import { EmptyState, ErrorBox, fmtDice } from '../../components/ui';
 import { PredictionCard, type CompareView } from './PredictionCard';
 import { ExportMasks } from './ExportMasks';
+import { useExportFolders } from '../../hooks/use-export-folders';
 
 const PAGE = 24;
 
@@ -26,6 +27,7 @@ export function PredictionsPage({ runId, datasetId }: { runId?: number; datasetI
   const [view, setView] = useState<CompareView>('both');
   const [opacity, setOpacity] = useState(0.5);
   const [page, setPage] = useState(0);
+  const exportFolders = useExportFolders();
 
   useEffect(() => {
     setResult(null);
@@ -166,7 +168,9 @@ export function PredictionsPage({ runId, datasetId }: { runId?: number; datasetI
               </button>
             </nav>
           ) : null}
-          <ExportMasks key={`${result.runId}-${result.datasetId}-${split}`} runId={result.runId} datasetId={result.datasetId} split={split} defaultFolder={`${dataset?.root ?? ''}/exported-masks/run-${result.runId}-${split}`} />
+          {exportFolders ? (
+            <ExportMasks key={`${result.runId}-${result.datasetId}-${split}`} runId={result.runId} datasetId={result.datasetId} split={split} defaultFolder={exportFolders.masks(result.runId, split)} />
+          ) : null}
         </>
       ) : result && !busy ? (
         <EmptyState title={`No prediction of the ${split} split yet`}>

@@ -1,15 +1,19 @@
 // One sample: the photo with its mask overlaid (opacity, fill/outline, zoom and pan) and the
 // label editor (brush, eraser, flood fill, undo/redo, save). An unlabeled photo starts from an
-// empty mask, so labeling from scratch is the same flow.
+// empty mask, so labeling from scratch is the same flow. Unsaved edits are kept as a draft and
+// every way out of the page asks first (use-label-draft, use-leave-guard); a run's prediction can
+// be shown as a second overlay with its Dice against the label (UsePrediction).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useApi } from '../../app-context';
 import { useAsync } from '../../hooks/use-async';
 import { useMediaUrl } from '../../hooks/use-media';
-import { decodeMaskPng, emptyMask, encodeMaskPng } from '../../labeling/mask-bitmap';
+import { decodeMaskPng, emptyMask, encodeMaskPng, type MaskData } from '../../labeling/mask-bitmap';
 import { floodFill, paintSegment } from '../../labeling/mask-ops';
 import { COLORS, type OverlayMode } from '../../labeling/overlay-pixels';
 import { useMaskEditor } from '../../labeling/use-mask-editor';
 import { useLabelShortcuts, type Tool } from '../../labeling/use-label-shortcuts';
+import { useLabelDraft } from '../../labeling/use-label-draft';
+import { useLeaveGuard } from '../../labeling/use-leave-guard';
 import { ZoomPanStage, type StagePointer } from '../../components/ZoomPanStage';
 import { MaskCanvas } from '../../components/MaskCanvas';
 import { ErrorBox } from '../../components/ui';
@@ -17,6 +21,7 @@ import { hrefFor } from '../../router';
 import { LabelToolbar } from './LabelToolbar';
 import { OverlayControls } from './OverlayControls';
 import { UsePrediction } from './UsePrediction';
+import { LeaveDialog } from './LeaveDialog';
 
 export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleId: string }) {
   const api = useApi();
@@ -32,10 +37,19 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
   const [saveMsg, setSaveMsg] = useState<string | null>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
   const [cursor, setCursor] = useState<{ x: number; y: number } | null>(null);
+  const [prediction, setPrediction] = useState<MaskData | null>(null);
+  const [showPrediction, setShowPrediction] = useState(true);
   const last = useRef<{ x: number; y: number } | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
   const d = detail.data;
   // Stable layer list: hovering (cursor state) must not repaint the whole overlay.
   const layers = useMemo(() => (editor.mask ? [{ kind: 'mask' as const, mask: editor.mask, color: COLORS.truth, mode }] : []), [editor.mask, mode]);
+  const predictionLayers = useMemo(() => (prediction ? [{ kind: 'mask' as const, mask: prediction, color: COLORS.predicted, mode }] : []), [prediction, mode]);
+  const draft = useLabelDraft(datasetId, sampleId, d?.imagePath, editor);
+
+  // Opening a sample moves the focus to its heading, so a keyboard or screen-reader user starts
+  // on the new page rather than on the link that was left behind.
+  useEffect(() => heading.current?.focus(), []);
 
   // The mask is loaded once per sample: a detail refreshed after a save (now labeled, one more
   // version) must not reload it over the editor and its undo history.
@@ -57,14 +71,16 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [d, api, datasetId, sampleId]);
 
-  const save = useCallback(async () => {
-    if (!editor.mask || saving) return;
+  const save = useCallback(async (): Promise<boolean> => {
+    if (!editor.mask || saving) return false;
     setSaving(true);
     setSaveError(null);
     try {
-      const png = await encodeMaskPng(editor.mask);
+      // The pixels encoded now are what the file will hold, even if a stroke lands meanwhile.
+      const snapshot = editor.mask.data.slice();
+      const png = await encodeMaskPng({ ...editor.mask, data: snapshot });
       const r = await api.datasets.saveMask({ datasetId, sampleId, png });
-      editor.markSaved();
+      editor.markSaved(snapshot);
       // The photo is labeled now, and the replaced file is one more earlier version.
       const cur = detail.data;
       if (cur && cur.datasetId === datasetId && cur.id === sampleId) {
@@ -76,12 +92,16 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
         });
       }
       setSaveMsg(`Saved to ${r.maskPath}${r.previousVersion ? ` (previous kept as ${r.previousVersion})` : ''}`);
+      return true;
     } catch (err) {
       setSaveError((err as Error).message);
+      return false;
     } finally {
       setSaving(false);
     }
   }, [api, datasetId, sampleId, editor, saving, detail]);
+
+  const leave = useLeaveGuard({ dirty: editor.dirty, flush: draft.flush, discard: draft.discard, save });
 
   useLabelShortcuts({
     setTool,
@@ -118,7 +138,9 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
     <div className="page sample-page">
       <header className="page-header">
         <a href={hrefFor({ page: 'datasets', datasetId })}>← Dataset</a>
-        <h2>{sampleId}</h2>
+        <h2 ref={heading} tabIndex={-1}>
+          {sampleId}
+        </h2>
         {d ? (
           <span className="muted">
             {d.split} · {d.width}×{d.height}
@@ -132,6 +154,18 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
       <ErrorBox error={detail.error} context={`Loading ${sampleId}`} />
       <ErrorBox error={photo.error} context={`Loading the photo ${sampleId}`} />
       <ErrorBox error={maskError} context={`Reading the mask of ${sampleId}`} />
+      {draft.offer ? (
+        <div className="draft-offer" role="status" data-testid="draft-offer">
+          Unsaved edits of this label from {new Date(draft.offer.savedAt).toLocaleString()} were kept.
+          <button type="button" className="primary" onClick={draft.restore}>
+            Restore them
+          </button>
+          <button type="button" onClick={draft.dismiss}>
+            Discard them
+          </button>
+        </div>
+      ) : null}
+      {leave ? <LeaveDialog pending={leave} sampleId={sampleId} /> : null}
       <LabelToolbar
         tool={tool}
         setTool={setTool}
@@ -159,6 +193,9 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
                 testId="mask-overlay"
               />
             ) : null}
+            {prediction && showPrediction && prediction.width === d.width && prediction.height === d.height ? (
+              <MaskCanvas width={d.width} height={d.height} layers={predictionLayers} opacity={opacity} testId="prediction-overlay" />
+            ) : null}
             {cursor && (tool === 'brush' || tool === 'eraser') ? (
               <div className="brush-cursor" style={{ left: cursor.x - brushSize / 2, top: cursor.y - brushSize / 2, width: brushSize, height: brushSize }} />
             ) : null}
@@ -168,7 +205,18 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
         )}
         <aside className="sample-side">
           <OverlayControls opacity={opacity} setOpacity={setOpacity} mode={mode} setMode={setMode} />
-          <UsePrediction datasetId={datasetId} sampleId={sampleId} onMask={editor.replace} />
+          <UsePrediction
+            datasetId={datasetId}
+            sampleId={sampleId}
+            split={d?.labeled ? d.split : null}
+            label={editor.mask}
+            labelVersion={editor.version}
+            prediction={prediction}
+            setPrediction={setPrediction}
+            showPrediction={showPrediction}
+            setShowPrediction={setShowPrediction}
+            onAdopt={editor.replace}
+          />
           {d?.maskVersions.length ? (
             <details>
               <summary>{d.maskVersions.length} earlier mask version(s)</summary>
@@ -182,10 +230,11 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
             </details>
           ) : null}
           <p className="muted small" data-testid="undo-state">
-            {editor.canUndo ? 'Unsaved strokes can be undone.' : 'Nothing to undo.'}
+            {editor.dirty ? 'Unsaved strokes can be undone.' : editor.canUndo ? 'All edits are saved.' : 'Nothing to undo.'}
           </p>
           {saveMsg ? (
-            <p className="ok-box" role="status">
+            // A long path wraps (title has it whole) rather than being cut at the panel's edge.
+            <p className="ok-box save-msg" role="status" title={saveMsg}>
               {saveMsg}
             </p>
           ) : null}

@@ -1,27 +1,85 @@
-// "Use prediction as label": loads a run's predicted mask of this photo into the editor (as one
-// undoable change), for correcting rather than drawing from scratch.
-import { useState } from 'react';
+// A run's prediction of this photo next to its label: choosing a run loads its predicted mask as
+// a second overlay (its own colour, can be hidden) with its Dice against the label as it is now,
+// so the user can compare before "Use prediction as label" replaces the label (one undoable
+// change). A run that has not predicted the photo's split yet can do so from here.
+import { useEffect, useState } from 'react';
+import type { SplitName } from '../../../../shared/contract';
 import { useApi } from '../../app-context';
 import { useAsync } from '../../hooks/use-async';
 import { decodeMaskPng, type MaskData } from '../../labeling/mask-bitmap';
-import { ErrorBox } from '../../components/ui';
+import { diceOf } from '../../labeling/mask-ops';
+import { COLORS } from '../../labeling/overlay-pixels';
+import { ErrorBox, fmtDice } from '../../components/ui';
 
-export function UsePrediction({ datasetId, sampleId, onMask }: { datasetId: number; sampleId: string; onMask: (m: MaskData) => void }) {
+interface Props {
+  datasetId: number;
+  sampleId: string;
+  /** The photo's split when it is labeled (a prediction run covers the labeled photos of a split). */
+  split: SplitName | null;
+  /** The label being edited and its change counter (the Dice follows the edits). */
+  label: MaskData | null;
+  labelVersion: number;
+  prediction: MaskData | null;
+  setPrediction: (m: MaskData | null) => void;
+  showPrediction: boolean;
+  setShowPrediction: (v: boolean) => void;
+  onAdopt: (m: MaskData) => void;
+}
+
+const swatch = (c: readonly number[]) => ({ background: `rgb(${c.join(',')})` });
+
+export function UsePrediction(p: Props) {
   const api = useApi();
   const runs = useAsync(() => api.runs.list({}), [api]);
   const [runId, setRunId] = useState<number | ''>('');
+  const [missing, setMissing] = useState(false);
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
   const usable = (runs.data ?? []).filter((r) => r.epochsCompleted > 0);
-  const use = async () => {
+  const { setPrediction, datasetId, sampleId } = p;
+
+  useEffect(() => {
+    setPrediction(null);
+    setMissing(false);
+    setError(null);
     if (runId === '') return;
+    let live = true;
+    api.predictions
+      .mask({ runId, datasetId, sampleId })
+      .then((m) => decodeMaskPng(m.png))
+      .then(
+        (m) => live && setPrediction(m),
+        (err: Error & { code?: string }) => {
+          if (!live) return;
+          if (err.code === 'NOT_FOUND') setMissing(true);
+          else setError(err.message);
+        },
+      );
+    return () => {
+      live = false;
+    };
+  }, [api, runId, datasetId, sampleId, setPrediction, tick]);
+
+  const predictSplit = async () => {
+    if (runId === '' || !p.split) return;
+    setBusy(true);
     setError(null);
     try {
-      const m = await api.predictions.mask({ runId, datasetId, sampleId });
-      onMask(await decodeMaskPng(m.png));
+      await api.predictions.run({ runId, datasetId, split: p.split });
+      setTick((t) => t + 1);
     } catch (err) {
       setError((err as Error).message);
+    } finally {
+      setBusy(false);
     }
   };
+
+  const sameSize = p.prediction && p.label && p.prediction.width === p.label.width && p.prediction.height === p.label.height;
+  // Recomputed on every edit of the label (labelVersion), which is what the user compares against.
+  const dice = sameSize ? diceOf(p.prediction!, p.label!) : null;
+  void p.labelVersion;
+
   return (
     <div className="use-prediction">
       <label className="inline">
@@ -35,7 +93,34 @@ export function UsePrediction({ datasetId, sampleId, onMask }: { datasetId: numb
           ))}
         </select>
       </label>
-      <button type="button" onClick={use} disabled={runId === ''}>
+      {p.prediction ? (
+        <>
+          <label className="inline">
+            <input type="checkbox" checked={p.showPrediction} onChange={(e) => p.setShowPrediction(e.target.checked)} /> Show prediction
+            <span className="legend-swatch" style={swatch(COLORS.predicted)} aria-hidden="true" />
+          </label>
+          <p className="small" data-testid="prediction-dice">
+            Dice with the label: <strong className="num">{fmtDice(dice)}</strong>{' '}
+            <span className="muted">
+              (<span className="legend-swatch" style={swatch(COLORS.truth)} aria-hidden="true" /> label,{' '}
+              <span className="legend-swatch" style={swatch(COLORS.predicted)} aria-hidden="true" /> prediction)
+            </span>
+          </p>
+        </>
+      ) : null}
+      {missing ? (
+        <p className="muted small" data-testid="prediction-missing">
+          Run #{runId} has not predicted this photo yet.{' '}
+          {p.split ? (
+            <button type="button" onClick={() => void predictSplit()} disabled={busy}>
+              {busy ? 'Predicting…' : `Predict the ${p.split} split`}
+            </button>
+          ) : (
+            'Predictions cover labeled photos; use the Predictions page for its split.'
+          )}
+        </p>
+      ) : null}
+      <button type="button" onClick={() => p.prediction && p.onAdopt(p.prediction)} disabled={!p.prediction || !sameSize}>
         Use prediction as label
       </button>
       <ErrorBox error={error} context={`Prediction for ${sampleId}`} />
