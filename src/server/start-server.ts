@@ -8,7 +8,7 @@ import { EVENTS_PATH } from '../shared/contract';
 import { createStudioServices, type StudioServices } from '../services/studio-services';
 import type { WorkerLauncher } from '../services/worker-launcher';
 import { handleApiCall, sendEnvelope } from './api-routes';
-import { randomToken, requestToken, tokenMatches } from './auth';
+import { allowedHosts, hostAllowed, originAllowed, randomToken, requestToken, tokenMatches } from './auth';
 import { EventsSocket } from './events-socket';
 import { handleMedia } from './media-routes';
 import { serveStatic } from './static-files';
@@ -23,6 +23,11 @@ export interface ServerOptions {
   staticDir: string;
   /** Folders datasets may be opened from (default: the current folder). */
   importRoots?: string[];
+  /**
+   * Names besides the loopback ones and `host` that clients may use in the Host header (a DNS
+   * name of this machine, say). Requests naming any other host are refused (DNS rebinding).
+   */
+  allowedHosts?: string[];
   launcher?: WorkerLauncher;
   /**
    * Import the bundled sample dataset on the first start of an empty store (default: on, unless
@@ -40,6 +45,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** 403 before anything else runs: the request did not name this server, or came from another site's page. */
+function refuse(res: ServerResponse, message: string): void {
+  res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ ok: false, error: { code: 'UNAUTHORIZED', message } }));
+}
+
 const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -55,9 +66,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     openSampleOnFirstStart: opts.openSample ?? process.env.SEG_STUDIO_NO_SAMPLE !== '1',
   });
   const events = new EventsSocket(services.bus);
+  // Filled in once the port is known (port 0 = any free one), before the first request.
+  let hosts = new Set<string>();
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    if (!hostAllowed(req.headers.host, hosts)) return refuse(res, "the Host header does not name this studio's address");
+    if (!originAllowed(req.headers.origin, hosts)) return refuse(res, 'requests from pages of other sites are refused');
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!url.pathname.startsWith('/api/')) {
       // The renderer's files are public: they hold no data, and the page asks for the token.
@@ -85,6 +100,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!hostAllowed(req.headers.host, hosts) || !originAllowed(req.headers.origin, hosts)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== EVENTS_PATH || !tokenMatches(requestToken(req, url), token)) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
@@ -97,6 +116,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     server.once('error', reject);
     server.listen(opts.port, host, () => {
       server.off('error', reject);
+      hosts = allowedHosts(host, (server.address() as AddressInfo).port, opts.allowedHosts);
       resolveListen();
     });
   });
