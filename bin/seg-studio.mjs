@@ -33,6 +33,7 @@ if (entry) {
   register();
   entry = join(root, 'src', 'cli', 'main.ts');
 }
+if (debug) process.stderr.write(`seg-studio: running ${entry}\n`);
 const { main } = await import(pathToFileURL(entry).href);
 const code = await main(process.argv.slice(2));
 process.exitCode = typeof code === 'number' ? code : 0;

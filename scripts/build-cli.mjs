@@ -32,11 +32,12 @@ const toPosix = (p) => p.split(sep).join('/');
  * (out/cli/<id>/ is three folders below the root), so those lookups behave exactly as under tsx
  * and the build can be moved with the repository.
  */
-function sourceLocationPlugin(root) {
+function sourceLocationPlugin(root, stamps) {
   return {
     name: 'source-location',
     setup(build) {
       build.onLoad({ filter: /\.tsx?$/ }, (args) => {
+        stamps.set(toPosix(relative(root, args.path)), stampOf(args.path));
         const text = readFileSync(args.path, 'utf8');
         if (!text.includes('import.meta')) return { contents: text, loader: 'ts' };
         const rel = toPosix(relative(root, args.path));
@@ -77,11 +78,12 @@ function requireTfjsPlugin(root) {
 /** Lets the bundled CommonJS wrappers above call Node's own `require`. */
 const REQUIRE_BANNER = "import { createRequire as __segStudioCreateRequire } from 'node:module'; const require = __segStudioCreateRequire(import.meta.url);";
 
-function stamp(root, rel, builtAfterMs) {
-  const st = statSync(join(root, rel));
-  // A file changed while esbuild was reading it may be in the bundle in either version: record
-  // it as unknown so the next start rebuilds. (1 s covers coarse file-system clocks.)
-  if (st.mtimeMs >= builtAfterMs - 1000) return [-1, -1];
+/**
+ * [mtimeMs, size] taken just BEFORE the file is read: a file edited while the build runs then
+ * differs from its record, and the next start rebuilds (never the other way round).
+ */
+function stampOf(path) {
+  const st = statSync(path);
   return [st.mtimeMs, st.size];
 }
 
@@ -108,7 +110,7 @@ export async function buildCli(root) {
   const outRoot = join(root, CLI_BUILD_DIR);
   mkdirSync(outRoot, { recursive: true });
   const tmp = join(outRoot, `.tmp-${process.pid}-${Date.now().toString(36)}`);
-  const startedMs = Date.now();
+  const stamps = new Map(BUILD_INPUTS.map((rel) => [rel, stampOf(join(root, rel))]));
   try {
     const result = await esbuild.build({
       absWorkingDir: root,
@@ -124,12 +126,13 @@ export async function buildCli(root) {
       metafile: true,
       logLevel: 'silent',
       banner: { js: REQUIRE_BANNER },
-      plugins: [sourceLocationPlugin(root), requireTfjsPlugin(root)],
+      plugins: [sourceLocationPlugin(root, stamps), requireTfjsPlugin(root)],
     });
     // (Inputs in a plugin namespace, "require-tfjs:…", are not files.)
     const sources = Object.keys(result.metafile.inputs).filter((k) => !/^[a-z-]+:/.test(k));
-    const files = [...sources, ...BUILD_INPUTS].map(toPosix).sort();
-    const inputs = Object.fromEntries(files.map((rel) => [rel, stamp(root, rel, startedMs)]));
+    // Inputs esbuild read itself (not TypeScript: JSON, say) are stamped now, after the fact.
+    for (const rel of sources.map(toPosix)) if (!stamps.has(rel)) stamps.set(rel, stampOf(join(root, rel)));
+    const inputs = Object.fromEntries([...stamps.keys()].sort().map((rel) => [rel, stamps.get(rel)]));
     const id = createHash('sha256').update(JSON.stringify({ format: CLI_BUILD_FORMAT, esbuild: esbuild.version, inputs })).digest('hex').slice(0, 12);
     const dir = join(outRoot, id);
     try {

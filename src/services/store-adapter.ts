@@ -58,6 +58,7 @@ export function adaptStore(s: Store): StudioStore {
       // worker, or trains itself): when it is gone, the next read marks the run interrupted.
       markRunning: (id, info) => s.runs.markRunning(id, { ...info, owner: currentOwner() }),
       recordEpoch: (id, metrics, best) => s.runs.recordEpoch(id, metrics, best),
+      planEpochs: (id, epochs) => s.runs.planEpochs(id, epochs),
       finish: (id, info) => s.runs.finish(id, info),
       fail: (id, message) => s.runs.fail(id, message),
       cancel: (id) => s.runs.cancel(id),

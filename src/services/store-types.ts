@@ -32,6 +32,8 @@ export interface RunsStore {
   markRunning(id: number, info: { backend: string; device: string }): void;
   /** Metrics row + the run's best/epochs-completed, in one transaction. */
   recordEpoch(id: number, metrics: EpochMetrics, best: { bestValidDice: number; bestEpoch: number }): void;
+  /** A time-budgeted run's epoch count, fixed after its first epoch, becomes its config's `epochs`. */
+  planEpochs(id: number, epochs: number): void;
   finish(id: number, info: { testDice: number | null; bestValidDice: number; bestEpoch: number }): void;
   fail(id: number, message: string): void;
   cancel(id: number): void;

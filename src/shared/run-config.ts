@@ -5,6 +5,7 @@ import { MAX_PATH_CHARS } from './contract/path-schema';
 
 export const BACKENDS = ['auto', 'native', 'tensorflow', 'wasm', 'webgpu', 'cpu'] as const;
 export const MODELS = ['unet', 'resnet34_unet'] as const;
+export const MAX_EPOCHS = 10000;
 
 /**
  * A number field whose messages read after the field's name ("Base width must be a number"),
@@ -73,7 +74,7 @@ export const runConfigSchema = z.object({
     .max(1024, 'must be at most 1024')
     .refine((s) => s % 32 === 0, 'must be a multiple of 32 (the models halve it five times)')
     .default(256),
-  epochs: whole().min(1, 'must be at least 1').max(10000, 'must be at most 10000').default(20),
+  epochs: whole().min(1, 'must be at least 1').max(MAX_EPOCHS, `must be at most ${MAX_EPOCHS}`).default(20),
   batchSize: whole().min(1, 'must be at least 1').max(512, 'must be at most 512').default(4),
   learningRate: num().gt(0, 'must be greater than 0').max(1, 'must be at most 1').default(1e-3),
   /** Cosine annealing from learningRate to minLearningRate over the epochs, or a constant rate. */
@@ -91,6 +92,12 @@ export const runConfigSchema = z.object({
   augment: augmentConfigSchema.default({}),
   /** Cap on training images per epoch (0 = all); handy for quick trials. */
   maxTrainImages: whole().min(0, 'must be at least 0').default(0),
+  /**
+   * Wall-clock budget in minutes: the run measures its first epoch, then plans as many epochs as
+   * fit (at most `epochs`) and stores that number as its `epochs`, so the cosine schedule ends
+   * inside the budget (engine/train/time-budget.ts). A resumed run keeps its planned epochs.
+   */
+  minutes: num().gt(0, 'must be greater than 0').max(10080, 'must be at most 10080 (a week)').optional(),
 });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;

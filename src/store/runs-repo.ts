@@ -1,7 +1,7 @@
 // Training runs and their life cycle. Status changes are guarded in SQL (`WHERE status IN ...`)
 // rather than read-then-write, so two processes (the app and a worker) cannot race a run into an
 // impossible state; a refused change throws, naming the run and its current status.
-import { parseRunConfig, type RunConfig } from '../shared/run-config';
+import { MAX_EPOCHS, parseRunConfig, type RunConfig } from '../shared/run-config';
 import { nowIso, type Database } from './db-types';
 import { MetricsRepo, type EpochMetricsRecord } from './metrics-repo';
 import { isPidAlive, leaseExpiry, localProbe, ownerGoneReason, type OwnerProbe, type ProcessOwner } from './process-owner';
@@ -180,6 +180,7 @@ export class RunsRepo {
         UPDATE runs SET status = @status, error = @error, ended_at = @now,
                         worker_pid = NULL, owner_host = NULL, owner_start = NULL, lease_expires_at = NULL
         WHERE id = @id AND status IN ('queued', 'running')`),
+      planEpochs: db.prepare("UPDATE runs SET config_json = json_set(config_json, '$.epochs', @epochs) WHERE id = @id AND status = 'running'"),
       requeue: db.prepare(`
         UPDATE runs SET status = 'queued', config_json = coalesce(@config, config_json), error = NULL, ended_at = NULL,
                         worker_pid = @ownerPid, owner_host = @ownerHost, owner_start = @ownerStart, lease_expires_at = @lease,
@@ -234,6 +235,16 @@ export class RunsRepo {
       });
       if (r.changes === 0) this.refuse(runId, 'record an epoch for', 'running');
     })();
+  }
+
+  /**
+   * A time-budgeted run fixed its epoch count after its first epoch (engine/train/time-budget.ts):
+   * the record keeps the plan as the run's `epochs` (its `minutes` says it was planned).
+   */
+  planEpochs(id: number, epochs: number): void {
+    if (!Number.isInteger(epochs) || epochs < 1 || epochs > MAX_EPOCHS) throw new Error(`Run ${id}: planned epochs must be an integer in 1..${MAX_EPOCHS} (got ${epochs})`);
+    const r = this.stmts.planEpochs.run({ id, epochs });
+    if (r.changes === 0) this.refuse(id, 'plan the epochs of', 'running');
   }
 
   finish(id: number, info: { testDice: number | null; bestValidDice?: number; bestEpoch?: number }): void {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { formatHelp, parseArgs, num, str, type FlagSpec, UsageError } from '../args';
 import { CliOutput } from '../output';
-import { parseRunConfig, RUN_PRESETS, type RunConfigInput } from '../../shared/run-config';
+import { MAX_EPOCHS, parseRunConfig, RUN_PRESETS, type RunConfigInput } from '../../shared/run-config';
 import { train } from '../../engine/train/train';
 import { readCheckpointMeta } from '../../engine/train/checkpoint';
 import { ProgressBar, formatDuration } from '../../engine/util/progress';
@@ -20,7 +20,8 @@ export const trainFlags: FlagSpec[] = [
   { name: 'model', type: 'string', description: 'unet|resnet34_unet' },
   { name: 'base', type: 'number', description: 'first-level channels (64 = reference)' },
   { name: 'size', type: 'number', description: 'input side in pixels (256 = reference)' },
-  { name: 'epochs', type: 'number', description: 'epochs to train' },
+  { name: 'epochs', type: 'number', description: 'epochs to train (with --minutes: the most it may plan)' },
+  { name: 'minutes', type: 'number', description: 'wall-clock budget: as many epochs as fit in M minutes, planned from the first epoch' },
   { name: 'batch-size', type: 'number', aliases: ['batch_size'], description: 'images per step' },
   { name: 'learning-rate', type: 'number', aliases: ['learning_rate', 'lr'], description: 'Adam learning rate' },
   { name: 'schedule', type: 'string', description: 'cosine|constant' },
@@ -52,7 +53,9 @@ export function configFromFlags(f: Record<string, string | number | boolean | un
     model: pick(str(f, 'model')?.replace('-', '_'), base.model),
     base: pick(num(f, 'base'), base.base),
     size: pick(num(f, 'size'), base.size),
-    epochs: pick(num(f, 'epochs'), base.epochs),
+    // A time budget decides the epochs itself unless --epochs caps it explicitly.
+    epochs: pick(num(f, 'epochs'), num(f, 'minutes') !== undefined ? MAX_EPOCHS : base.epochs),
+    minutes: num(f, 'minutes'),
     batchSize: pick(num(f, 'batch-size'), base.batchSize),
     learningRate: pick(num(f, 'learning-rate'), base.learningRate),
     schedule: pick(str(f, 'schedule'), base.schedule),
@@ -76,6 +79,8 @@ export const trainCommand: Command = {
     const { flags: f } = parseArgs(argv, trainFlags);
     const out = new CliOutput(Boolean(f.json));
     const resume = str(f, 'resume');
+    if (resume && f.minutes !== undefined) throw new UsageError('--minutes plans a new run; a resumed run keeps the epochs it planned (change them with --epochs)');
+    const startedAt = performance.now();
     // Resuming keeps the stored config; flags given now (more epochs, another backend) override it.
     const input = resume ? { ...readCheckpointMeta(resolve(resume)).config, ...configFromFlags(f) } : configFromFlags(f);
     const config = parseRunConfig(input);
@@ -84,6 +89,8 @@ export const trainCommand: Command = {
     printSkipped(out, dataset.skipped);
     const outDir = resolve(str(f, 'out')!);
     let bar: ProgressBar | undefined;
+    // A budgeted run knows its epoch count only after the first epoch.
+    let epochsLabel = config.minutes !== undefined && !resume ? '?' : String(config.epochs);
     // The run also goes into the studio database, so the app and `seg-studio runs` list it; a
     // database that cannot be opened costs a warning, never the training.
     let recorder: CliRunRecorder | undefined;
@@ -104,6 +111,7 @@ export const trainCommand: Command = {
       dataset,
       outDir,
       resumeFrom: resume ? resolve(resume) : undefined,
+      startedAtMs: startedAt,
       onEvent: (e) => {
         recorder?.onEvent(e);
         switch (e.type) {
@@ -111,11 +119,12 @@ export const trainCommand: Command = {
             out.info(
               `backend: ${e.backend} (${e.device}) — ${e.detail}\n` +
                 `data: ${e.trainImages} train / ${e.validImages} valid / ${e.testImages} test images; ` +
-                `${e.trainableParams.toLocaleString('en-US')} trainable parameters; epochs ${e.startEpoch + 1}..${e.epochs}`,
+                `${e.trainableParams.toLocaleString('en-US')} trainable parameters; ` +
+                (epochsLabel === '?' ? `as many epochs as fit in ${config.minutes} min (at most ${e.epochs})` : `epochs ${e.startEpoch + 1}..${e.epochs}`),
             );
             break;
           case 'progress':
-            if (e.batch === 1 || !bar) bar = new ProgressBar({ label: `${e.phase} ${e.epoch}/${e.epochs}`, unit: 'batch' });
+            if (e.batch === 1 || !bar) bar = new ProgressBar({ label: `${e.phase} ${e.epoch}/${epochsLabel}`, unit: 'batch' });
             bar.update(e.batch, e.batches, e.loss !== undefined ? `loss ${e.loss.toFixed(4)} ${e.imagesPerSecond.toFixed(1)} img/s` : `${e.imagesPerSecond.toFixed(1)} img/s`);
             if (e.batch === e.batches) {
               bar.finish();
@@ -129,6 +138,13 @@ export const trainCommand: Command = {
             );
             break;
           }
+          case 'planned':
+            epochsLabel = String(e.epochs);
+            out.info(
+              `time budget ${config.minutes} min: first epoch ${formatDuration(e.firstEpochSeconds)}, ` +
+                `${formatDuration(e.testReserveSeconds)} kept for the test split; planned ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}`,
+            );
+            break;
           case 'test':
             out.info(`test dice ${e.dice.toFixed(4)} on ${e.images} images`);
             break;
@@ -142,6 +158,9 @@ export const trainCommand: Command = {
       throw err;
     }
     recorder?.finish(result);
+    if (result.budget?.stoppedEarly) {
+      out.warn(`time budget: stopped after ${result.epochsCompleted} of ${result.budget.epochs} planned epochs (epochs ran slower than the first); the schedule did not finish annealing`);
+    }
     out.result(
       {
         bestValidDice: result.bestValidDice,
@@ -153,6 +172,7 @@ export const trainCommand: Command = {
         device: result.device,
         epochs: result.epochsCompleted,
         seconds: Number(result.seconds.toFixed(2)),
+        budget: result.budget,
         skipped: skippedForJson(dataset.skipped),
       },
       `best valid dice ${result.bestValidDice.toFixed(4)} at epoch ${result.bestEpoch}; ` +

@@ -1,5 +1,6 @@
 // What a training run tells its caller (CLI progress bar, the worker process, tests).
 import type { EpochMetrics } from './checkpoint';
+import type { BudgetPlan } from './time-budget';
 
 export type TrainEvent =
   | {
@@ -27,7 +28,9 @@ export type TrainEvent =
     }
   | { type: 'epoch'; metrics: EpochMetrics; bestValidDice: number; bestEpoch: number; improved: boolean; checkpoint: string }
   | { type: 'preview'; epoch: number; size: number; samples: Array<{ id: string; dice: number; mask: Uint8Array }> }
-  | { type: 'test'; dice: number; images: number };
+  | { type: 'test'; dice: number; images: number }
+  /** A time-budgeted run fixed its epoch count after the first epoch (time-budget.ts). */
+  | ({ type: 'planned' } & BudgetPlan);
 
 export interface TrainResult {
   bestValidDice: number;
@@ -44,4 +47,6 @@ export interface TrainResult {
   epochsCompleted: number;
   history: EpochMetrics[];
   cancelled: boolean;
+  /** Time-budgeted runs (config.minutes): what was planned, and whether the budget stopped it before the plan's end. */
+  budget?: BudgetPlan & { minutes: number; stoppedEarly: boolean };
 }

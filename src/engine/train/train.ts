@@ -15,6 +15,7 @@ import { evaluateModel } from '../infer/evaluate';
 import { trainStep } from './train-step';
 import { createAdam, setLearningRate } from './optimizer';
 import { scheduledLr } from './lr-schedule';
+import { TimeBudget, type BudgetPlan } from './time-budget';
 import { resolveDataPath } from '../data/resolve-data-path';
 import type { TrainEvent, TrainResult } from './train-events';
 
@@ -29,6 +30,8 @@ export interface TrainOptions {
   onEvent?: (event: TrainEvent) => void;
   /** Cancel between batches; the epoch in progress is dropped, finished epochs stay. */
   signal?: AbortSignal;
+  /** performance.now() when the run began (its time budget counts from there); default: when train() is called. */
+  startedAtMs?: number;
   /** Validation images whose predicted masks are sent after each epoch (for the UI). */
   previewCount?: number;
 }
@@ -45,7 +48,8 @@ export function splitSamples(report: ImportReport): Record<'train' | 'valid' | '
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   const emit = opts.onEvent ?? (() => {});
-  const config = opts.config;
+  // A time-budgeted run replaces `epochs` with its plan after the first epoch (time-budget.ts).
+  let config = opts.config;
   const backend = await selectBackend(config.backend);
 
   let model: tf.LayersModel;
@@ -96,12 +100,22 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     trainableParams: countParams(model).trainableParams,
   });
 
+  // The budget plans a run from its start; a resumed run keeps the epochs it was planned with.
+  const budget = config.minutes !== undefined && startEpoch === 0 ? new TimeBudget(config.minutes, opts.startedAtMs ?? t0) : undefined;
+  let plan: BudgetPlan | undefined;
+  let stoppedByBudget = false;
+  let lastEpochSeconds = 0;
+
   const bestDir = join(opts.outDir, 'best');
   const lastDir = join(opts.outDir, 'last');
   const batches = batchCount(trainSamples.length, config.batchSize);
   let cancelled = false;
 
   for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+    if (budget && plan && !budget.fits({ nowMs: performance.now(), epochSeconds: lastEpochSeconds, testReserveSeconds: plan.testReserveSeconds })) {
+      stoppedByBudget = true;
+      break;
+    }
     const epochStart = performance.now();
     const lr = scheduledLr(epoch, config);
     setLearningRate(optimizer, lr);
@@ -165,6 +179,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     sums.dispose();
     const trainSeconds = (performance.now() - epochStart) / 1000;
 
+    const validStart = performance.now();
     const valid = await evaluateModel(model, validSamples, {
       size: config.size,
       batchSize: Math.max(config.batchSize, 4),
@@ -185,6 +200,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       imagesPerSecond: seen / trainSeconds,
     };
     history = [...history, metrics];
+    lastEpochSeconds = metrics.seconds;
+    if (budget && !plan) {
+      // Scoring the test split at the end costs what validation cost per batch (both evaluate in
+      // batches of the same size; per batch, not per image, so a fixed cost per call is not multiplied).
+      const evalBatches = (n: number) => Math.ceil(n / Math.max(config.batchSize, 4));
+      const validSecondsPerBatch = (performance.now() - validStart) / 1000 / Math.max(evalBatches(validSamples.length), 1);
+      plan = budget.plan({
+        nowMs: performance.now(),
+        firstEpochSeconds: metrics.seconds,
+        testReserveSeconds: validSecondsPerBatch * evalBatches(splits.test.length),
+        maxEpochs: config.epochs,
+      });
+      config = { ...config, epochs: plan.epochs };
+      emit({ type: 'planned', ...plan });
+    }
     const improved = metrics.validDice > bestValidDice;
     if (improved) {
       bestValidDice = metrics.validDice;
@@ -241,5 +271,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     epochsCompleted: history.length,
     history,
     cancelled,
+    budget: plan && { ...plan, minutes: config.minutes!, stoppedEarly: stoppedByBudget },
   };
 }

@@ -1,22 +1,26 @@
-// New run: every field of runConfigSchema with its message beside it, presets, backends from
-// system.backends, the augmentation settings (from the preview when it handed them over), an
-// epoch time estimate; Start validates on the service too and opens the run page.
-import { useEffect, useState, type FormEvent } from 'react';
-import { BACKENDS } from '../../../../shared/run-config';
+// New run: every field of runConfigSchema with its message beside it, presets (the form opens on
+// the one that fits this machine, shows which one is active, and keeps the user's values when
+// they leave and come back), backends from system.backends, the augmentation settings (from the
+// preview when it handed them over), an epoch time estimate; Start validates on the service too
+// and opens the run page.
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { BACKENDS, RUN_PRESETS } from '../../../../shared/run-config';
 import { useApi, useApp } from '../../app-context';
 import { useAsync } from '../../hooks/use-async';
 import { navigate } from '../../router';
 import { EmptyState, ErrorBox, Field } from '../../components/ui';
 import { AugmentPanel } from '../augment/AugmentPanel';
 import { DEFAULT_AUGMENT, useAugmentState } from '../augment/augment-state';
-import { applyPreset, useRunForm, type NumberField } from './run-form-state';
+import { activePreset, applyPreset, fieldMessage, initialValues, savedValues, useRunForm, type FormValues, type NumberField } from './run-form-state';
+import { FALLBACK_PRESET, pickDefaultPreset, type PresetChoice } from './default-preset';
 import { NumberInput } from './NumberInput';
 import { EpochEstimate } from './EpochEstimate';
 
 const NUMBER_LABELS: Array<{ key: NumberField; label: string; hint?: string }> = [
   { key: 'base', label: 'Base width', hint: 'channels of the first block; doubles per level' },
   { key: 'size', label: 'Input size (px)', hint: 'multiple of 32' },
-  { key: 'epochs', label: 'Epochs' },
+  { key: 'epochs', label: 'Epochs', hint: 'with a time budget: the most it may plan' },
+  { key: 'minutes', label: 'Time budget (minutes)', hint: 'optional: as many epochs as fit, planned after the first epoch' },
   { key: 'batchSize', label: 'Batch size' },
   { key: 'learningRate', label: 'Learning rate' },
   { key: 'minLearningRate', label: 'Minimum learning rate', hint: 'end of the cosine schedule' },
@@ -30,12 +34,43 @@ export function RunFormPage() {
   const { datasets, augmentDraft } = useApp();
   const presets = useAsync(() => api.runs.presets(), [api]);
   const backends = useAsync(() => api.system.backends(), [api]);
-  const form = useRunForm(datasets[0]?.root ?? '', augmentDraft ?? DEFAULT_AUGMENT);
-  const aug = useAugmentState(augmentDraft);
+  const [saved] = useState(savedValues);
+  const form = useRunForm((): FormValues => {
+    const augment = augmentDraft ?? saved?.augment ?? DEFAULT_AUGMENT;
+    if (saved) return { ...saved, data: saved.data || (datasets[0]?.root ?? ''), augment };
+    return applyPreset(initialValues(datasets[0]?.root ?? '', augment), RUN_PRESETS[FALLBACK_PRESET]?.config ?? {});
+  });
+  const aug = useAugmentState(augmentDraft ?? saved?.augment ?? null);
+  // Once the user changes a field, the machine's default preset no longer replaces their values.
+  const touched = useRef(Boolean(saved));
+  const [choice, setChoice] = useState<PresetChoice | null>(null);
   const [serverIssues, setServerIssues] = useState<Record<string, string>>({});
   const [startError, setStartError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
   const { values, setValues } = form;
+  const edit: typeof setValues = (f) => {
+    touched.current = true;
+    setValues(f);
+  };
+  const presetList = presets.data ?? [];
+  const active = activePreset(values, presetList);
+  const activeInfo = presetList.find((p) => p.name === active);
+
+  useEffect(() => {
+    if (!presets.data || touched.current || !values.data) return;
+    let live = true;
+    void pickDefaultPreset(api, presets.data, values).then((c) => {
+      const p = c && presets.data!.find((x) => x.name === c.name);
+      if (!live || !c || !p || touched.current) return;
+      setChoice(c);
+      setValues((v) => applyPreset(v, p.config));
+    });
+    return () => {
+      live = false;
+    };
+    // Decided once per visit, when the presets and the dataset are known.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, presets.data, values.data]);
 
   // Keep the form's augment in step with the panel's effective settings.
   useEffect(() => setValues((v) => ({ ...v, augment: aug.effective })), [aug.effective, setValues]);
@@ -54,7 +89,7 @@ export function RunFormPage() {
       const check = await api.runs.validate({ config: form.config });
       if (!check.valid) {
         const issues: Record<string, string> = {};
-        for (const i of check.issues) issues[i.path || 'config'] ??= i.message;
+        for (const i of check.issues) issues[i.path || 'config'] ??= fieldMessage(i.path, i.message);
         setServerIssues(issues);
         return;
       }
@@ -86,32 +121,37 @@ export function RunFormPage() {
     <form className="page run-form" onSubmit={submit} aria-label="New run" noValidate>
       <header className="page-header">
         <h2>New run</h2>
-        <label className="inline">
-          Preset
+        <div className="preset-picker">
+          <label htmlFor="run-preset">Preset</label>
           <select
-            value=""
+            id="run-preset"
+            value={active ?? ''}
             onChange={(e) => {
-              const p = presets.data?.find((x) => x.name === e.target.value);
-              if (p) setValues((v) => applyPreset(v, p.config));
+              const p = presetList.find((x) => x.name === e.target.value);
+              if (p) edit((v) => applyPreset(v, p.config));
             }}
-            aria-label="Apply a preset"
+            aria-describedby="run-preset-description"
           >
-            <option value="">apply a preset…</option>
-            {(presets.data ?? []).map((p) => (
+            {active ? null : <option value="">custom settings</option>}
+            {presetList.map((p) => (
               <option key={p.name} value={p.name} title={p.description}>
-                {p.name} — {p.description}
+                {p.name}
               </option>
             ))}
           </select>
-        </label>
+          <span id="run-preset-description" className="small muted preset-description" data-testid="preset-description">
+            {activeInfo ? activeInfo.description : 'Your own settings (no preset matches them all); pick a preset to start from one.'}
+            {choice && active === choice.name ? ` Opened on ${choice.name}: ${choice.reason}.` : ''}
+          </span>
+        </div>
       </header>
       <ErrorBox error={presets.error} context="Loading presets" />
       <div className="form-grid">
         <Field id="run-name" label="Name" hint="optional; defaults to model, width and size">
-          <input id="run-name" value={values.name} maxLength={200} onChange={(e) => setValues((v) => ({ ...v, name: e.target.value }))} />
+          <input id="run-name" value={values.name} maxLength={200} onChange={(e) => edit((v) => ({ ...v, name: e.target.value }))} />
         </Field>
         <Field id="run-data" label="Dataset" error={errors.data}>
-          <select id="run-data" value={values.data} onChange={(e) => setValues((v) => ({ ...v, data: e.target.value }))}>
+          <select id="run-data" value={values.data} onChange={(e) => edit((v) => ({ ...v, data: e.target.value }))}>
             {datasets.map((d) => (
               <option key={d.id} value={d.root}>
                 {d.name} — {d.root}
@@ -120,19 +160,19 @@ export function RunFormPage() {
           </select>
         </Field>
         <Field id="run-model" label="Model" error={errors.model}>
-          <select id="run-model" value={values.model} onChange={(e) => setValues((v) => ({ ...v, model: e.target.value as typeof v.model }))}>
+          <select id="run-model" value={values.model} onChange={(e) => edit((v) => ({ ...v, model: e.target.value as typeof v.model }))}>
             <option value="unet">UNet</option>
             <option value="resnet34_unet">ResNet34-UNet</option>
           </select>
         </Field>
         <Field id="run-schedule" label="Learning-rate schedule" error={errors.schedule}>
-          <select id="run-schedule" value={values.schedule} onChange={(e) => setValues((v) => ({ ...v, schedule: e.target.value as typeof v.schedule }))}>
+          <select id="run-schedule" value={values.schedule} onChange={(e) => edit((v) => ({ ...v, schedule: e.target.value as typeof v.schedule }))}>
             <option value="cosine">cosine annealing</option>
             <option value="constant">constant</option>
           </select>
         </Field>
         <Field id="run-backend" label="Backend / device" error={errors.backend ?? backends.error ?? undefined}>
-          <select id="run-backend" value={values.backend} onChange={(e) => setValues((v) => ({ ...v, backend: e.target.value }))}>
+          <select id="run-backend" value={values.backend} onChange={(e) => edit((v) => ({ ...v, backend: e.target.value }))}>
             {BACKENDS.map((b) => {
               const info = backendInfo.find((x) => x.name === b);
               const off = b !== 'auto' && info !== undefined && !info.available;
@@ -153,7 +193,7 @@ export function RunFormPage() {
             hint={f.hint}
             value={values.numbers[f.key]}
             error={errors[f.key]}
-            onChange={(s) => setValues((v) => ({ ...v, numbers: { ...v.numbers, [f.key]: s } }))}
+            onChange={(s) => edit((v) => ({ ...v, numbers: { ...v.numbers, [f.key]: s } }))}
           />
         ))}
       </div>

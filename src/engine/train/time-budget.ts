@@ -1,0 +1,63 @@
+// Training to a wall-clock budget (`minutes` in the run config): "what can I get in 10 minutes".
+// The first epoch is measured (training and validation, and everything before it: backend start,
+// dataset import, model build), then the number of epochs is fixed so that the rest fit in what
+// is left after reserving time for the final test evaluation. The cosine schedule then spans
+// exactly the planned epochs, so the run anneals completely inside the budget, and a budgeted
+// run that planned N epochs trains exactly as `--epochs N` would.
+//
+// The first epoch is normally the slowest (caches fill, plans compile), so the plan errs on the
+// safe side. Checkpoint writing is not part of the estimate (milliseconds for small models, a
+// second or two at base 64). Before each later epoch the budget is checked again with the last
+// epoch's time: if the machine got slower and the next epoch would end past the budget, the run
+// stops there, keeping its best checkpoint, with the schedule not fully annealed.
+
+export interface BudgetPlan {
+  /** Epochs the run will train in all (at least 1, at most the config's `epochs`). */
+  epochs: number;
+  budgetSeconds: number;
+  /** Training + validation time of the first epoch. */
+  firstEpochSeconds: number;
+  /** Seconds from the run's start to the plan (start-up and the first epoch). */
+  elapsedSeconds: number;
+  /** Kept free at the end for scoring the test split. */
+  testReserveSeconds: number;
+}
+
+export class TimeBudget {
+  readonly budgetSeconds: number;
+  private readonly deadlineMs: number;
+
+  /** `startMs`: performance.now() when the run began. */
+  constructor(minutes: number, startMs: number) {
+    if (!(minutes > 0) || !Number.isFinite(minutes)) throw new Error(`a time budget must be a positive number of minutes (got ${minutes})`);
+    this.budgetSeconds = minutes * 60;
+    this.deadlineMs = startMs + this.budgetSeconds * 1000;
+  }
+
+  /** Seconds left at `nowMs` (negative once the budget is spent). */
+  secondsLeft(nowMs: number): number {
+    return (this.deadlineMs - nowMs) / 1000;
+  }
+
+  /**
+   * Fixes the epoch count after the first epoch ended at `nowMs`: one plus as many epochs of
+   * `firstEpochSeconds` as fit in what is left, less the test reserve; at most `maxEpochs`.
+   */
+  plan(opts: { nowMs: number; firstEpochSeconds: number; testReserveSeconds: number; maxEpochs: number }): BudgetPlan {
+    const elapsedSeconds = this.budgetSeconds - this.secondsLeft(opts.nowMs);
+    const left = this.budgetSeconds - elapsedSeconds - opts.testReserveSeconds;
+    const more = opts.firstEpochSeconds > 0 ? Math.floor(left / opts.firstEpochSeconds) : 0;
+    return {
+      epochs: Math.max(1, Math.min(opts.maxEpochs, 1 + Math.max(0, more))),
+      budgetSeconds: this.budgetSeconds,
+      firstEpochSeconds: opts.firstEpochSeconds,
+      elapsedSeconds,
+      testReserveSeconds: opts.testReserveSeconds,
+    };
+  }
+
+  /** Whether one more epoch of `epochSeconds`, and then the test reserve, still ends inside the budget. */
+  fits(opts: { nowMs: number; epochSeconds: number; testReserveSeconds: number }): boolean {
+    return opts.epochSeconds + opts.testReserveSeconds <= this.secondsLeft(opts.nowMs);
+  }
+}

@@ -1,0 +1,110 @@
+// `seg-studio train --minutes M`: a real tiny training to a 9-second budget. The run measures its
+// first epoch, plans how many epochs fit, anneals the cosine schedule over exactly those epochs,
+// ends inside the budget (give or take one epoch), and the run record and the checkpoint say how
+// many epochs were planned. The record is read straight from the SQLite file and the checkpoint
+// JSON, the learning rates are checked against the cosine formula written out here.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { TimeBudget } from '../src/engine/train/time-budget';
+
+const run = promisify(execFile);
+const root = resolve(__dirname, '..');
+const fixture = join(root, 'tests', 'fixtures', 'oxford-mini');
+const work = mkdtempSync(join(tmpdir(), 'seg-budget-'));
+
+const MINUTES = 0.15;
+const LR0 = 3e-3; // the cpu-tiny preset's rate; the floor is the default minLearningRate, 0
+
+describe('train --minutes', () => {
+  it('plans the epochs from the first one, anneals over them and ends inside the budget', async () => {
+    const db = join(work, 'studio.db');
+    const out = join(work, 'run');
+    const t0 = performance.now();
+    const r = await run(
+      process.execPath,
+      [join(root, 'bin', 'seg-studio.mjs'), 'train', '--preset', 'cpu-tiny', '--data', fixture, '--minutes', String(MINUTES), '--out', out, '--db', db, '--json'],
+      { cwd: root, env: { ...process.env, SEG_STUDIO_DEBUG: '' }, timeout: 120_000, maxBuffer: 64 << 20 },
+    );
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+      epochs: number;
+      seconds: number;
+      budget: { epochs: number; minutes: number; budgetSeconds: number; firstEpochSeconds: number; elapsedSeconds: number; testReserveSeconds: number; stoppedEarly: boolean };
+    };
+    const b = res.budget;
+    const planned = b.epochs;
+    expect(b.minutes).toBe(MINUTES);
+    expect(b.budgetSeconds).toBeCloseTo(MINUTES * 60, 9);
+    // The plan: the first epoch, then as many more of its length as fit in what the start-up,
+    // the first epoch and the test reserve left. The preset's 10 epochs do not cap it: without
+    // --epochs the budget alone decides.
+    expect(b.elapsedSeconds).toBeGreaterThan(b.firstEpochSeconds);
+    expect(planned).toBe(Math.max(1, 1 + Math.floor((b.budgetSeconds - b.elapsedSeconds - b.testReserveSeconds) / b.firstEpochSeconds)));
+    // On an unloaded machine the first epoch of this tiny model takes ~2 s: several epochs fit.
+    if (b.firstEpochSeconds < 2.5) expect(planned).toBeGreaterThanOrEqual(2);
+    expect(b.stoppedEarly).toBe(false);
+    expect(res.epochs).toBe(planned);
+    expect(r.stderr).toMatch(new RegExp(`planned ${planned} epochs?\\b`));
+
+    // The record, read with plain SQL: planned epochs as the run's epochs, the budget kept.
+    const conn = new Database(db, { readonly: true });
+    const row = conn.prepare('SELECT id, status, epochs_done, config_json FROM runs').get() as { id: number; status: string; epochs_done: number; config_json: string };
+    const rates = conn.prepare('SELECT epoch, learning_rate, seconds FROM epoch_metrics WHERE run_id = ? ORDER BY epoch').all(row.id) as Array<{
+      epoch: number;
+      learning_rate: number;
+      seconds: number;
+    }>;
+    conn.close();
+    const stored = JSON.parse(row.config_json) as { epochs: number; minutes: number };
+    expect(row.status).toBe('completed');
+    expect(stored.epochs).toBe(planned);
+    expect(stored.minutes).toBe(MINUTES);
+    expect(row.epochs_done).toBe(planned);
+
+    // Cosine annealing with T_max = planned epochs (PyTorch's CosineAnnealingLR stepped per
+    // epoch): epoch e trains at lr0·(1 + cos(π·e/T))/2, so the last epoch's step lands the rate
+    // on its floor exactly when the budget's epochs are done.
+    expect(rates.map((x) => x.epoch)).toEqual(Array.from({ length: planned }, (_, i) => i + 1));
+    for (const x of rates) expect(x.learning_rate).toBeCloseTo((LR0 * (1 + Math.cos((Math.PI * (x.epoch - 1)) / planned))) / 2, 12);
+    const afterLast = (LR0 * (1 + Math.cos((Math.PI * planned) / planned))) / 2;
+    expect(afterLast).toBeCloseTo(0, 15);
+
+    // The resumable checkpoint carries the plan, so `train --resume RUN/last` continues it.
+    const meta = JSON.parse(readFileSync(join(out, 'last', 'checkpoint.json'), 'utf8')) as { epoch: number; config: { epochs: number; minutes: number } };
+    expect(meta.config).toMatchObject({ epochs: planned, minutes: MINUTES });
+    expect(meta.epoch).toBe(planned);
+
+    // Inside the budget, give or take one epoch (timed from the command's start, and as a whole process).
+    const slowestEpoch = Math.max(...rates.map((x) => x.seconds));
+    expect(res.seconds).toBeLessThanOrEqual(MINUTES * 60 + slowestEpoch);
+    expect(wallSeconds).toBeLessThanOrEqual(MINUTES * 60 + slowestEpoch + 3);
+  });
+
+  it('refuses a budget on a resumed run, and a budget that is not a positive number', async () => {
+    const cli = (args: string[]) => run(process.execPath, [join(root, 'bin', 'seg-studio.mjs'), 'train', ...args], { cwd: root, timeout: 60_000 });
+    await expect(cli(['--resume', join(work, 'run', 'last'), '--minutes', '1', '--no-record'])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/--minutes plans a new run/),
+    });
+    await expect(cli(['--data', fixture, '--minutes', '0', '--no-record'])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/minutes: must be greater than 0/),
+    });
+  });
+
+  it('plans at least one epoch and at most the cap, and stops a run whose next epoch would overrun', () => {
+    const budget = new TimeBudget(1, 1000); // 60 s from t = 1 s
+    // 10 s in (2 s start-up + an 8 s first epoch), 4 s kept for the test: (60 − 10 − 4) / 8 → 5 more.
+    expect(budget.plan({ nowMs: 11_000, firstEpochSeconds: 8, testReserveSeconds: 4, maxEpochs: 100 })).toMatchObject({ epochs: 6, elapsedSeconds: 10 });
+    expect(budget.plan({ nowMs: 11_000, firstEpochSeconds: 8, testReserveSeconds: 4, maxEpochs: 3 }).epochs).toBe(3);
+    // A first epoch longer than the whole budget still counts: one epoch.
+    expect(budget.plan({ nowMs: 91_000, firstEpochSeconds: 90, testReserveSeconds: 4, maxEpochs: 100 }).epochs).toBe(1);
+    // 49 s in, 8 s epochs, 4 s test: the next epoch and the test would end at 61 s > 60 s; 48 s in, exactly at 60 s.
+    expect(budget.fits({ nowMs: 50_000, epochSeconds: 8, testReserveSeconds: 4 })).toBe(false);
+    expect(budget.fits({ nowMs: 49_000, epochSeconds: 8, testReserveSeconds: 4 })).toBe(true);
+    expect(() => new TimeBudget(0, 0)).toThrow(/positive number of minutes/);
+  });
+});
