@@ -1,3 +1,6 @@
+// Cosine schedule arithmetic shared by the training loop (engine/train) and the run page (the
+// planned learning-rate curve and the resume choice), so both show the same numbers.
+//
 // Cosine annealing stepped once per epoch, as PyTorch's CosineAnnealingLR(T_max = totalEpochs,
 // eta_min = lrMin) with scheduler.step() after each epoch: epoch e (0-based) trains at
 //   lrMin + (lr0 − lrMin) · (1 + cos(π·e / totalEpochs)) / 2,

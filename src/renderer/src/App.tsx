@@ -9,9 +9,11 @@ import { RunFormPage } from './pages/runs/RunFormPage';
 import { RunsPage } from './pages/runs/RunsPage';
 import { RunPage } from './pages/runs/RunPage';
 import { PredictionsPage } from './pages/predictions/PredictionsPage';
+import { useWindowTitle } from './pages/runs/use-window-title';
 
 export function App() {
   const route = useRoute();
+  useWindowTitle();
   let page;
   switch (route.page) {
     case 'datasets':

@@ -71,7 +71,7 @@ export function LineChart({ title, series, xLabel = 'epoch', logY = false, heigh
                 points={s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}
               />
               {s.points.map(([x, y]) => (
-                <circle key={x} cx={sx(x)} cy={sy(y)} r={3} fill={s.color} className="chart-point">
+                <circle key={x} cx={sx(x)} cy={sy(y)} r={3} fill={s.color} className="chart-point" data-x={x} data-y={y}>
                   <title>
                     {s.name} · {xLabel} {x}: {fmtTick(y)}
                   </title>

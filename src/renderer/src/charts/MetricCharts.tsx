@@ -1,9 +1,18 @@
 // The four training curves of one run (Dice, BCE, Dice loss, learning rate), train solid and
-// validation dashed.
+// validation dashed; the learning-rate chart also draws the rates still to come (dashed), so a
+// resume's choice between stretching and restarting the cosine shows before it is made.
 import type { EpochMetricsRow } from '../../../shared/contract';
 import { LineChart } from './LineChart';
 
-export function MetricCharts({ metrics }: { metrics: EpochMetricsRow[] }) {
+export function MetricCharts({
+  metrics,
+  plannedLr,
+  plannedLabel = 'planned',
+}: {
+  metrics: EpochMetricsRow[];
+  plannedLr?: Array<[number, number]>;
+  plannedLabel?: string;
+}) {
   const pts = (f: (m: EpochMetricsRow) => number): Array<[number, number]> => metrics.map((m) => [m.epoch, f(m)]);
   return (
     <div className="charts" data-testid="metric-charts">
@@ -29,7 +38,14 @@ export function MetricCharts({ metrics }: { metrics: EpochMetricsRow[] }) {
           { name: 'valid Dice loss', color: '#e8743b', points: pts((m) => m.validDiceLoss), dashed: true },
         ]}
       />
-      <LineChart title="Learning rate" series={[{ name: 'learning rate', color: '#19a979', points: pts((m) => m.learningRate) }]} />
+      <LineChart
+        title="Learning rate"
+        testId="chart-lr"
+        series={[
+          { name: 'learning rate', color: '#19a979', points: pts((m) => m.learningRate) },
+          ...(plannedLr?.length ? [{ name: `learning rate, ${plannedLabel}`, color: '#945ecf', points: plannedLr, dashed: true }] : []),
+        ]}
+      />
     </div>
   );
 }

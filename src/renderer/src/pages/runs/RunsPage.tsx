@@ -1,18 +1,21 @@
-// Every run in a table (config, status, best Dice, duration) and the curves of the ticked ones
-// overlaid for comparison.
+// Every run in a table (config, status, best Dice, training time, time left), kept live by the
+// run events, and the curves of the ticked ones overlaid for comparison, each run in its own
+// colour (by run id).
 import { useEffect, useState } from 'react';
 import type { RunDetail, RunSummary } from '../../../../shared/contract';
 import { useApi } from '../../app-context';
 import { useAsync } from '../../hooks/use-async';
 import { useEvent } from '../../hooks/use-event';
 import { hrefFor } from '../../router';
-import { LineChart } from '../../charts/LineChart';
-import { colorAt } from '../../charts/palette';
+import { LegendMarker, LineChart } from '../../charts/LineChart';
+import { runColor } from '../../charts/run-colors';
 import { EmptyState, ErrorBox, fmtDice, fmtSeconds, StatusBadge } from '../../components/ui';
+import { useLiveRuns, type LiveRunView } from './live-runs';
+import { QueuedNote } from './QueuedNote';
 
-function duration(r: RunSummary): number | null {
-  if (!r.startedAt) return null;
-  return ((r.finishedAt ? Date.parse(r.finishedAt) : Date.now()) - Date.parse(r.startedAt)) / 1000;
+function progressText(r: RunSummary, v: LiveRunView | null): string {
+  if (!v) return `${r.epochsCompleted}/${r.epochs}`;
+  return `${r.epochsCompleted}/${r.epochs} · ${Math.floor(v.fraction * 100)}%`;
 }
 
 export function RunsPage() {
@@ -21,8 +24,10 @@ export function RunsPage() {
   const [ticked, setTicked] = useState<number[]>([]);
   const [details, setDetails] = useState<Record<number, RunDetail>>({});
   const [compareError, setCompareError] = useState<string | null>(null);
+  const live = useLiveRuns();
   useEvent('run:status', () => runs.reload());
   useEvent('run:epoch', (e) => {
+    runs.reload();
     if (ticked.includes(e.runId)) setDetails((d) => (d[e.runId] ? { ...d, [e.runId]: { ...d[e.runId]!, metrics: [...d[e.runId]!.metrics.filter((m) => m.epoch !== e.metrics.epoch), e.metrics] } } : d));
   });
 
@@ -38,7 +43,7 @@ export function RunsPage() {
   const list = runs.data ?? [];
   const compared = ticked.map((id) => details[id]).filter((r): r is RunDetail => Boolean(r));
   const series = (pick: (m: RunDetail['metrics'][number]) => number) =>
-    compared.map((r, i) => ({ name: `#${r.id} ${r.name}`, color: colorAt(i), points: r.metrics.map((m) => [m.epoch, pick(m)] as [number, number]) }));
+    compared.map((r) => ({ name: `#${r.id} ${r.name}`, color: runColor(r.id), points: r.metrics.map((m) => [m.epoch, pick(m)] as [number, number]) }));
 
   return (
     <div className="page runs-page">
@@ -68,13 +73,16 @@ export function RunsPage() {
                 <th scope="col">Epochs</th>
                 <th scope="col">Best valid Dice</th>
                 <th scope="col">Test Dice</th>
-                <th scope="col">Duration</th>
+                <th scope="col">Training time</th>
+                <th scope="col">Speed · time left</th>
                 <th scope="col">Backend</th>
               </tr>
             </thead>
             <tbody>
-              {list.map((r) => (
-                <tr key={r.id}>
+              {list.map((r) => {
+                const v = r.status === 'running' ? live.view(r.id) : null;
+                return (
+                <tr key={r.id} data-run-id={r.id}>
                   <td>
                     <input
                       type="checkbox"
@@ -84,23 +92,32 @@ export function RunsPage() {
                     />
                   </td>
                   <td>
+                    <LegendMarker color={runColor(r.id)} />
                     <a href={hrefFor({ page: 'run', runId: r.id })}>
                       #{r.id} {r.name}
                     </a>
                   </td>
                   <td>
                     <StatusBadge status={r.status} />
+                    {r.status === 'queued' ? (
+                      <>
+                        {' '}
+                        <QueuedNote run={r} compact />
+                      </>
+                    ) : null}
                   </td>
                   <td className="small">{r.model}</td>
-                  <td className="num">
-                    {r.epochsCompleted}/{r.epochs}
-                  </td>
+                  <td className="num" data-testid="runs-table-epochs">{progressText(r, v)}</td>
                   <td className="num">{fmtDice(r.bestValidDice)}</td>
                   <td className="num">{fmtDice(r.testDice)}</td>
-                  <td className="num">{fmtSeconds(duration(r))}</td>
+                  <td className="num" data-testid="runs-table-training-time">{fmtSeconds(v ? v.trainingSeconds : r.trainingSeconds)}</td>
+                  <td className="num small" data-testid="runs-table-eta">
+                    {v ? `${v.imagesPerSecond !== null ? `${v.imagesPerSecond.toFixed(1)} img/s` : '…'} · ${fmtSeconds(v.runSeconds)} left` : '—'}
+                  </td>
                   <td className="small">{r.backend ?? '—'}</td>
                 </tr>
-              ))}
+                );
+              })}
             </tbody>
           </table>
         </div>

@@ -56,6 +56,7 @@ const LABELS: Record<string, string> = {
   base: 'Base width',
   size: 'Input size',
   epochs: 'Epochs',
+  minutes: 'Time budget',
   batchSize: 'Batch size',
   learningRate: 'Learning rate',
   minLearningRate: 'Minimum learning rate',

@@ -1,5 +1,6 @@
-// A run as stored, kept current by events: epochs append to the metrics, progress and previews
-// replace the last ones, a status change reloads the record (best/test Dice, finish time).
+// A run as stored, kept current by events: epochs append to the metrics, previews replace the
+// last one, a status change reloads the record (best/test Dice, finish time). The record brings
+// the last preview kept in the run folder, so a finished run shows its predictions again.
 import { useEffect, useState } from 'react';
 import type { RunDetail, StudioEvents } from '../../../../shared/contract';
 import { useApi } from '../../app-context';
@@ -20,6 +21,8 @@ export function useLiveRun(runId: number) {
         if (!live) return;
         setRun(r);
         setError(null);
+        const kept = r.preview;
+        if (kept) setPreview((p) => (p && p.epoch >= kept.epoch ? p : { runId, ...kept }));
       },
       (err: Error) => live && setError(err.message),
     );
