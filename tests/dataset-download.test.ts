@@ -1,6 +1,7 @@
 // Oxford-IIIT Pet downloader against a local HTTP server (127.0.0.1 only) serving archives built
 // here from the oxford-mini fixture: full flow, resume after a dropped connection, servers that
-// ignore Range or answer 416, truncated and malicious archives, and refusal to overwrite.
+// ignore Range or answer 416, truncated and malicious archives, refusal to overwrite, and an
+// overwrite that replaces only what a previous download created (a user's own files stay).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -10,7 +11,16 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { DatasetExistsError, downloadDataset, downloadResumable, extractArchive, safeEntryPath, verifyArchive } from '../src/engine/data/download';
+import {
+  DatasetExistsError,
+  downloadDataset,
+  downloadResumable,
+  extractArchive,
+  MANIFEST_FILE,
+  OverwriteRefusedError,
+  safeEntryPath,
+  verifyArchive,
+} from '../src/engine/data/download';
 import type { DownloadProgress } from '../src/engine/data/download';
 
 const FIXTURE = join(__dirname, 'fixtures/oxford-mini');
@@ -156,10 +166,22 @@ function snapshot(dir: string): Record<string, string> {
   walk(dir);
   return out;
 }
+/** A dataset the user put together by hand (no download made it): no manifest. */
 function installOld(dest: string) {
   cpSync(join(FIXTURE, 'images'), join(dest, 'images'), { recursive: true });
   cpSync(join(FIXTURE, 'annotations'), join(dest, 'annotations'), { recursive: true });
   writeFileSync(join(dest, 'images', 'marker-old.txt'), 'previous dataset');
+}
+/** The manifest as a plain "relative path → sha256" map, read with JSON.parse only. */
+function manifestHashes(dest: string): Record<string, string> {
+  const m = JSON.parse(readFileSync(join(dest, MANIFEST_FILE), 'utf8')) as { files: Record<string, { sha256: string }>; pending?: unknown };
+  expect(m.pending).toBeUndefined();
+  return Object.fromEntries(Object.entries(m.files).map(([k, v]) => [k, v.sha256]));
+}
+const sha256Of = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+/** Everything under a folder as "relative path → sha256" (including the fixture's own prefix). */
+function sha256Tree(dir: string, prefix: string): Record<string, string> {
+  return Object.fromEntries(Object.keys(snapshot(dir)).map((rel) => [`${prefix}/${rel.split('\\').join('/')}`, sha256Of(join(dir, rel))]));
 }
 afterEach(() => {
   for (const d of tmp.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -179,8 +201,10 @@ describe('downloadDataset over HTTP', () => {
     ]);
     expect(snapshot(join(dest, 'images'))).toEqual(snapshot(join(FIXTURE, 'images')));
     expect(snapshot(join(dest, 'annotations'))).toEqual(snapshot(join(FIXTURE, 'annotations')));
-    // Temp and download folders are gone; only the dataset remains.
-    expect(readdirSync(dest).sort()).toEqual(['annotations', 'images']);
+    // Temp and download folders are gone; only the dataset and the manifest of what it created remain.
+    expect(readdirSync(dest).sort()).toEqual([MANIFEST_FILE, 'annotations', 'images']);
+    // The manifest lists exactly the fixture's files, with hashes computed here from the originals.
+    expect(manifestHashes(dest)).toEqual({ ...sha256Tree(join(FIXTURE, 'images'), 'images'), ...sha256Tree(join(FIXTURE, 'annotations'), 'annotations') });
     expect(new Set(events.map((e) => e.phase))).toEqual(new Set(['download', 'verify', 'extract', 'import']));
     const lastDl = events.filter((e) => e.phase === 'download' && e.file === 'images.tar.gz').at(-1)!;
     expect(lastDl).toMatchObject({ bytes: imagesTgz.length, total: imagesTgz.length });
@@ -312,15 +336,15 @@ describe('downloadDataset over HTTP', () => {
 describe('archive checks and safety', () => {
   it('detects a truncated archive before extracting and leaves the previous dataset intact', async () => {
     serveOfficial();
-    files['/pets/images.tar.gz'] = imagesTgz.subarray(0, Math.floor(imagesTgz.length * 0.6));
     const dest = join(freshDir(), 'pets');
-    installOld(dest);
+    await downloadDataset({ dest, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() });
+    files['/pets/images.tar.gz'] = imagesTgz.subarray(0, Math.floor(imagesTgz.length * 0.6));
     const before = snapshot(dest);
     await expect(
       downloadDataset({ dest, overwrite: true, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() }),
     ).rejects.toThrow(new RegExp(`${urls.imagesUrl()}: archive is truncated`));
     expect(snapshot(dest)).toEqual(before);
-    expect(readdirSync(dest).sort()).toEqual(['annotations', 'images']);
+    expect(readdirSync(dest).sort()).toEqual([MANIFEST_FILE, 'annotations', 'images']);
     // verifyArchive on its own says the same for a truncated local file.
     const f = join(freshDir(), 'cut.tar.gz');
     writeFileSync(f, imagesTgz.subarray(0, 50_000));
@@ -367,16 +391,114 @@ describe('archive checks and safety', () => {
   it('refuses to overwrite an existing dataset unless overwrite is set', async () => {
     serveOfficial();
     const dest = join(freshDir(), 'pets');
-    installOld(dest);
+    await downloadDataset({ dest, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() });
+    requests = [];
     const opts = { dest, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() };
     await expect(downloadDataset(opts)).rejects.toBeInstanceOf(DatasetExistsError);
     await expect(downloadDataset(opts)).rejects.toThrow(/already holds a dataset \(images\/, annotations\/\).*overwrite/);
     expect(requests).toEqual([]);
-    expect(existsSync(join(dest, 'images', 'marker-old.txt'))).toBe(true);
     const r = await downloadDataset({ ...opts, overwrite: true });
     expect(r.replacedExisting).toBe(true);
-    expect(existsSync(join(dest, 'images', 'marker-old.txt'))).toBe(false);
-    expect(readdirSync(dest).sort()).toEqual(['annotations', 'images']);
+    expect(readdirSync(dest).sort()).toEqual([MANIFEST_FILE, 'annotations', 'images']);
+  });
+
+  it('overwrite keeps every file of a folder no download made, byte for byte, and fetches nothing', async () => {
+    serveOfficial();
+    const dest = join(freshDir(), 'pets');
+    installOld(dest);
+    writeFileSync(join(dest, 'notes.txt'), 'my notes');
+    const before = snapshot(dest);
+    const err = await downloadDataset({ dest, overwrite: true, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(OverwriteRefusedError);
+    expect((err as Error).message).toBe(
+      `${dest} holds images/ and annotations/ that no seg-studio download created (no ${MANIFEST_FILE} lists their files); ` +
+        'overwrite replaces only what a previous download put there, so nothing was changed. Move those folders away or choose another destination',
+    );
+    expect(snapshot(dest)).toEqual(before);
+    expect(readdirSync(dest).sort()).toEqual(['annotations', 'images', 'notes.txt']);
+    expect(requests).toEqual([]);
+  });
+
+  it('overwrite replaces a previous download\'s files and keeps the user\'s own files in it', async () => {
+    serveOfficial();
+    const dest = join(freshDir(), 'pets');
+    await downloadDataset({ dest, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() });
+    // The user adds their own photo, a label folder of their own and a note next to the download.
+    const stem = readdirSync(join(dest, 'images')).filter((n) => n.endsWith('.jpg')).sort()[0]!.replace(/\.jpg$/, '');
+    cpSync(join(dest, 'images', `${stem}.jpg`), join(dest, 'images', 'my_own_cat.jpg'));
+    mkdirSync(join(dest, 'annotations', 'trimaps', '.versions'));
+    writeFileSync(join(dest, 'annotations', 'trimaps', '.versions', `${stem}.v1.png`), 'an older mask version');
+    writeFileSync(join(dest, 'README-mine.txt'), 'mine');
+    const mine = ['images/my_own_cat.jpg', `annotations/trimaps/.versions/${stem}.v1.png`, 'README-mine.txt'];
+    const mineBefore = Object.fromEntries(mine.map((f) => [f, sha256Of(join(dest, f))]));
+
+    // The new release: one photo's bytes differ, one file is gone, one is new.
+    const entries = tarOfFolder(FIXTURE, 'images');
+    const changed = entries.find((e) => e.name === `images/${stem}.jpg`)!;
+    const newBytes = Buffer.concat([changed.data!, Buffer.from('new release')]);
+    const dropped = entries.find((e) => e.name.endsWith('.jpg') && e !== changed)!;
+    const next = entries.filter((e) => e !== dropped).map((e) => (e === changed ? { ...e, data: newBytes } : e));
+    next.push({ name: 'images/ADDED.txt', data: Buffer.from('new file') });
+    files['/pets/images.tar.gz'] = gzipSync(tar(next));
+
+    const r = await downloadDataset({ dest, overwrite: true, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() });
+    expect(r.replacedExisting).toBe(true);
+    for (const f of mine) expect(sha256Of(join(dest, f)), f).toBe(mineBefore[f]);
+    expect(readFileSync(join(dest, 'images', `${stem}.jpg`)).equals(newBytes)).toBe(true);
+    expect(existsSync(join(dest, dropped.name))).toBe(false);
+    expect(readFileSync(join(dest, 'images', 'ADDED.txt'), 'utf8')).toBe('new file');
+    // The new manifest lists exactly the new release's files (not the user's).
+    const expected: Record<string, string> = { ...sha256Tree(join(FIXTURE, 'annotations'), 'annotations') };
+    for (const e of next) if (e.data) expected[e.name] = createHash('sha256').update(e.data).digest('hex');
+    expect(manifestHashes(dest)).toEqual(expected);
+    // No temp folder left behind.
+    expect(readdirSync(dest).filter((n) => n.startsWith('.')).sort()).toEqual([MANIFEST_FILE]);
+  });
+
+  it('overwrite refuses when the user changed a downloaded file or owns a file the new release would replace', async () => {
+    serveOfficial();
+    const dest = join(freshDir(), 'pets');
+    await downloadDataset({ dest, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() });
+    const trimap = readdirSync(join(dest, 'annotations', 'trimaps')).sort()[0]!;
+    // An edited mask (same size on purpose: only the content tells).
+    const maskFile = join(dest, 'annotations', 'trimaps', trimap);
+    const edited = Buffer.from(readFileSync(maskFile));
+    edited[edited.length - 1] ^= 0xff;
+    writeFileSync(maskFile, edited);
+    const before = snapshot(dest);
+    requests = [];
+    const opts = { dest, overwrite: true, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() };
+    await expect(downloadDataset(opts)).rejects.toThrow(
+      `1 file(s) in ${dest} that the previous download created were changed since (annotations/trimaps/${trimap}); overwriting would lose those changes`,
+    );
+    expect(snapshot(dest)).toEqual(before);
+    expect(requests).toEqual([]);
+
+    // Put the download's bytes back, then add a user file at a path the next release also has.
+    cpSync(join(FIXTURE, 'annotations', 'trimaps', trimap), maskFile);
+    files['/pets/images.tar.gz'] = gzipSync(tar([...tarOfFolder(FIXTURE, 'images'), { name: 'images/extra.jpg', data: Buffer.from('release') }]));
+    writeFileSync(join(dest, 'images', 'extra.jpg'), 'the user\'s extra.jpg');
+    const before2 = snapshot(dest);
+    await expect(downloadDataset(opts)).rejects.toThrow(`1 file(s) of the new dataset would replace files in ${dest} that no download created (images/extra.jpg); nothing was changed`);
+    // Found once the new release is on disk: its archives stay in .download/ for the next try
+    // (as after any failure past the download); the dataset and the user's file are untouched.
+    const after2 = snapshot(dest);
+    expect(Object.keys(after2).filter((f) => f.startsWith('.download')).sort()).toEqual(['.download/annotations.tar.gz', '.download/images.tar.gz']);
+    for (const f of Object.keys(after2)) if (f.startsWith('.download')) delete after2[f];
+    expect(after2).toEqual(before2);
+    expect(readdirSync(dest).filter((n) => n.startsWith('.')).sort()).toEqual(['.download', MANIFEST_FILE]);
+  });
+
+  it('refuses a manifest that names a path outside the dataset folders', async () => {
+    serveOfficial();
+    const dest = join(freshDir(), 'pets');
+    await downloadDataset({ dest, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() });
+    const m = JSON.parse(readFileSync(join(dest, MANIFEST_FILE), 'utf8'));
+    m.files['images/../../outside.txt'] = { size: 1, mtimeMs: 1, sha256: '0'.repeat(64) };
+    writeFileSync(join(dest, MANIFEST_FILE), JSON.stringify(m));
+    await expect(downloadDataset({ dest, overwrite: true, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() })).rejects.toThrow(
+      /\.seg-studio-download\.json: lists an unsafe path: unsafe archive entry "images\/\.\.\/\.\.\/outside\.txt"/,
+    );
   });
 });
 
@@ -430,5 +552,17 @@ describe('seg-studio dataset download', () => {
     expect(second.status).toBe(1);
     expect(second.stderr).toMatch(/already holds a dataset .*pass --force/);
     expect(cli('--force').status).toBe(0);
+
+    // A folder the user made: --overwrite (an alias of --force) keeps every file and says why.
+    const own = join(src, 'own');
+    installOld(own);
+    const before = snapshot(own);
+    const refused = spawnSync(process.execPath, [join(__dirname, '../bin/seg-studio.mjs'), 'dataset', 'download', '--dest', own, '--overwrite', '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, SEG_STUDIO_PETS_IMAGES_URL: join(src, 'images.tar.gz'), SEG_STUDIO_PETS_ANNOTATIONS_URL: join(src, 'annotations.tar.gz') },
+    });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`${own} holds images/ and annotations/ that no seg-studio download created`);
+    expect(snapshot(own)).toEqual(before);
   });
 });

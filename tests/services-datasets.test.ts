@@ -240,6 +240,18 @@ describe('datasets.download from a local server', () => {
     const replaced = await ok<{ dataset: DatasetSummary; replacedExisting: boolean }>(s, 'datasets', 'download', { dest, urls, overwrite: true });
     expect(replaced.replacedExisting).toBe(true);
     expect(replaced.dataset.id).toBe(r.dataset.id);
+
+    // A dataset folder the user made (no download manifest): overwrite is a CONFLICT, every file stays.
+    const own = join(tmp, 'own');
+    cpSync(dest, own, { recursive: true });
+    rmSync(join(own, '.seg-studio-download.json'));
+    const bytesBefore = readdirSync(join(own, 'images')).map((f) => readFileSync(join(own, 'images', f)));
+    const m = hits.length;
+    const refused = await s.dispatch('datasets', 'download', { dest: own, urls, overwrite: true });
+    expect(!refused.ok && refused.error.code).toBe('CONFLICT');
+    expect(!refused.ok && refused.error.message).toContain(`${own} holds images/ and annotations/ that no seg-studio download created`);
+    expect(hits.length).toBe(m);
+    expect(readdirSync(join(own, 'images')).map((f) => readFileSync(join(own, 'images', f)))).toEqual(bytesBefore);
   }, 120_000);
 
   it('names the failing source, remembers nothing, and over HTTP refuses outside folders and non-http URLs', async () => {

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { formatHelp, parseArgs, str, UsageError, type FlagSpec } from '../args';
 import { CliOutput } from '../output';
-import { downloadDataset, existingDataset, type DownloadProgress } from '../../engine/data/download';
+import { downloadDataset, existingDataset, overwriteBlocker, type DownloadProgress } from '../../engine/data/download';
 import { DEFAULT_ANNOTATIONS_URL, DEFAULT_IMAGES_URL } from '../../engine/data/download/sources';
 import { ProgressBar } from '../../engine/util/progress';
 import { defaultDbPath } from '../../store/default-db-path';
@@ -24,7 +24,12 @@ const flags: FlagSpec[] = [
     type: 'string',
     description: `annotations archive (default $SEG_STUDIO_PETS_ANNOTATIONS_URL or ${DEFAULT_ANNOTATIONS_URL})`,
   },
-  { name: 'force', type: 'boolean', description: 'replace an existing dataset at the destination without asking' },
+  {
+    name: 'force',
+    type: 'boolean',
+    aliases: ['overwrite'],
+    description: 'replace what a previous download put at the destination, without asking (your own files there are kept)',
+  },
   { name: 'keep-archives', type: 'boolean', description: 'keep the downloaded .tar.gz files in DEST/.download' },
   JSON_FLAG,
 ];
@@ -73,12 +78,15 @@ export const datasetCommand: Command = {
     const dest = str(f, 'dest') ?? defaultDatasetDest();
     let overwrite = Boolean(f.force);
     const present = existingDataset(dest);
+    // Refused even with --force: DEST holds files no download made, or the user changed some.
+    const blocked = present.length > 0 ? overwriteBlocker(dest) : null;
+    if (blocked) throw new Error(blocked);
     if (present.length > 0 && !overwrite) {
       // Only ask a person at a terminal; scripts must say --force explicitly.
       if (json || !process.stdin.isTTY || !process.stderr.isTTY) {
         throw new Error(`${dest} already holds a dataset (${present.join('/, ')}/); pass --force to replace it`);
       }
-      overwrite = await confirm(`${dest} already holds a dataset. Replace it? [y/N] `);
+      overwrite = await confirm(`${dest} already holds a downloaded dataset. Replace the files that download put there? [y/N] `);
       if (!overwrite) {
         out.info('left the existing dataset in place');
         return 1;

@@ -1,12 +1,15 @@
 // The whole job: download (resumable) → verify → extract into a temp folder inside DEST → move
 // into place → import. Nothing in DEST/images or DEST/annotations changes until both archives
-// have verified and extracted; a failed import puts the previous dataset back.
+// have verified and extracted; a failed import puts the previous dataset back. Overwriting
+// replaces only the files a previous download created (its manifest, manifest.ts): a user's own
+// files in DEST are never moved or deleted, and anything that would cost one is refused first.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { importDataset } from '../import-dataset';
 import type { ImportOptions, ImportReport } from '../../types';
 import { extractArchive } from './extract';
-import { DATASET_DIRS, installDataset } from './install';
+import { collisions, DATASET_DIRS, installDataset } from './install';
+import { changedFiles, MANIFEST_FILE, readManifest, type DownloadManifest, type FileList } from './manifest';
 import { acquireLock } from './lock';
 import { progressEmitter, type DownloadProgress } from './progress-emitter';
 import { downloadResumable, type AttemptInfo } from './resumable-download';
@@ -15,7 +18,11 @@ import { verifyArchive, type VerifyReport } from './verify';
 
 export interface DownloadDatasetOptions extends SourceOptions {
   dest: string;
-  /** Replace an existing dataset at DEST (images/ or annotations/ present). */
+  /**
+   * Replace an existing dataset at DEST (images/ or annotations/ present) — only the files a
+   * previous download created there (its manifest); refused when DEST's dataset folders hold
+   * files no download manifest lists.
+   */
   overwrite?: boolean;
   onProgress?: (p: DownloadProgress) => void;
   signal?: AbortSignal;
@@ -55,8 +62,38 @@ export interface DownloadDatasetResult {
 
 export class DatasetExistsError extends Error {}
 
+/** Overwrite refused: replacing would cost files the user made (a subclass: callers map both to "conflict"). */
+export class OverwriteRefusedError extends DatasetExistsError {}
+
 export function existingDataset(dest: string): string[] {
   return DATASET_DIRS.filter((d) => existsSync(join(dest, d)));
+}
+
+const listSome = (files: string[]) => files.slice(0, 5).join(', ') + (files.length > 5 ? `, … (${files.length} in all)` : '');
+
+/**
+ * Why overwriting DEST is refused, or null when it may go ahead: its dataset folders exist but no
+ * manifest says a download made them, or files a previous download made were changed since.
+ * Reading and hashing only; nothing is written.
+ */
+export function overwriteBlocker(dest: string): string | null {
+  const present = existingDataset(dest);
+  if (present.length === 0) return null;
+  const manifest = readManifest(dest);
+  if (!manifest) {
+    return (
+      `${dest} holds ${present.map((d) => d + '/').join(' and ')} that no seg-studio download created (no ${MANIFEST_FILE} lists their files); ` +
+      'overwrite replaces only what a previous download put there, so nothing was changed. Move those folders away or choose another destination'
+    );
+  }
+  const changed = changedFiles(dest, manifest);
+  if (changed.length > 0) {
+    return (
+      `${changed.length} file(s) in ${dest} that the previous download created were changed since (${listSome(changed)}); ` +
+      'overwriting would lose those changes, so nothing was changed. Move them out of the dataset first'
+    );
+  }
+  return null;
 }
 
 export async function downloadDataset(opts: DownloadDatasetOptions): Promise<DownloadDatasetResult> {
@@ -69,6 +106,9 @@ export async function downloadDataset(opts: DownloadDatasetOptions): Promise<Dow
       `${dest} already holds a dataset (${present.map((d) => d + '/').join(', ')}); pass overwrite (CLI: --force) to replace it`,
     );
   }
+  // Before any byte is fetched: refuse an overwrite that would cost the user a file.
+  const blocked = overwriteBlocker(dest);
+  if (blocked) throw new OverwriteRefusedError(blocked);
   const createdDest = !existsSync(dest);
   mkdirSync(dest, { recursive: true });
   const work = join(dest, '.download');
@@ -82,17 +122,28 @@ export async function downloadDataset(opts: DownloadDatasetOptions): Promise<Dow
       archives.push({ spec, ...got });
     }
     staged = mkdtempSync(join(dest, '.extract-'));
+    const extracted: Record<string, { size: number; sha256: string }> = {};
     for (const a of archives) {
       const total = a.outcome.bytes;
       a.outcome.files = await extractArchive(a.file, staged, {
         signal: opts.signal,
         onBytes: (n) => emit('extract', a.spec.name, n, total),
+        onFile: (path, size, sha256) => (extracted[path] = { size, sha256 }),
       }).catch((err: Error) => {
         throw new Error(`extracting ${a.spec.name} from ${a.outcome.source} failed: ${err.message}`, { cause: err });
       });
     }
     opts.signal?.throwIfAborted();
-    const installed = installDataset(dest, staged);
+    const incoming = datasetFiles(staged, extracted);
+    // Checked again now: minutes of downloading may have passed since the first look.
+    const previous = ownPrevious(dest);
+    const taken = collisions(dest, incoming, previous);
+    if (taken.length > 0) {
+      throw new OverwriteRefusedError(
+        `${taken.length} file(s) of the new dataset would replace files in ${dest} that no download created (${listSome(taken)}); nothing was changed`,
+      );
+    }
+    const installed = installDataset(dest, staged, incoming, previous);
     let report: ImportReport;
     try {
       report = await importDataset(dest, { ...opts.importOptions, onProgress: (d, t) => emit('import', dest, d, t) });
@@ -121,6 +172,23 @@ export async function downloadDataset(opts: DownloadDatasetOptions): Promise<Dow
     // A failed first download should not leave an empty destination behind.
     if (createdDest && readdirSync(dest).length === 0) rmSync(dest, { recursive: true, force: true });
   }
+}
+
+/** The extracted files the dataset is made of (under images/ and annotations/), with their mtimes. */
+function datasetFiles(staged: string, extracted: Record<string, { size: number; sha256: string }>): FileList {
+  const out: FileList = {};
+  for (const [rel, e] of Object.entries(extracted)) {
+    if (!DATASET_DIRS.some((d) => rel.startsWith(d + '/'))) continue;
+    out[rel] = { ...e, mtimeMs: statSync(join(staged, rel)).mtimeMs };
+  }
+  return out;
+}
+
+/** The previous download's manifest, re-checked for files changed meanwhile. */
+function ownPrevious(dest: string): DownloadManifest | null {
+  const blocked = overwriteBlocker(dest);
+  if (blocked) throw new OverwriteRefusedError(blocked);
+  return readManifest(dest);
 }
 
 type Emit = ReturnType<typeof progressEmitter>;
