@@ -5,7 +5,7 @@
 // Real processes, a real SQLite file, the repository's fixture.
 import Database from 'better-sqlite3';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,6 +32,44 @@ async function cli(args: string[]) {
   const res = await run(process.execPath, [bin, ...args, '--db', db, '--json'], { cwd: root, maxBuffer: 64 << 20, timeout: 120_000 });
   const lines = res.stdout.trim().split('\n');
   return { json: JSON.parse(lines[lines.length - 1]!) as unknown, stderr: res.stderr };
+}
+
+/** Every process `pid`'s threads have started and that is still running, as command lines. */
+function childCommands(pid: number): string[] {
+  const out: string[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+        try {
+          out.push(readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').join(' '));
+        } catch {
+          // exited meanwhile
+        }
+      }
+    }
+  } catch {
+    // the process itself has exited
+  }
+  return out;
+}
+
+/** Runs the CLI like `cli`, noting the command line of every child process seen while it runs. */
+async function cliWatchingChildren(args: string[]) {
+  const child = spawn(process.execPath, [bin, ...args, '--db', db, '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const seen = new Set<string>();
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  while (child.exitCode === null) {
+    for (const c of childCommands(child.pid!)) seen.add(c);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 25))]);
+  }
+  expect(await exited, stderr).toBe(0);
+  const lines = stdout.trim().split('\n');
+  return { json: JSON.parse(lines[lines.length - 1]!) as unknown, stderr, children: [...seen] };
 }
 
 /** `seg-studio train` as a background process; its stderr is collected. */
@@ -99,8 +137,10 @@ describe('a CLI run killed with SIGKILL', () => {
 
     // Checkpoint `last` is written before the epoch is committed, so it may be one epoch ahead.
     const target = row.epochsCompleted + 2;
-    const r = await cli(['resume', String(runId), '--epochs', String(target)]);
+    const r = await cliWatchingChildren(['resume', String(runId), '--epochs', String(target)]);
     expect(r.json).toMatchObject({ id: runId, status: 'completed', epochs: target });
+    // It trained in its own process: no training worker (nor app, nor server) was started.
+    expect(r.children.filter((c) => /train-worker|serve|electron/.test(c))).toEqual([]);
     expect(r.stderr).toMatch(new RegExp(`resuming run ${runId} .*from ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/last`));
 
     const check = new Database(db, { readonly: true });
