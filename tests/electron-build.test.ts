@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import vm from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_CHANNEL, contract, ipcChannel, listOperations } from '../src/shared/contract';
+import { APP_ENTRY_URL, resolveAppFile } from '../src/main/app-origin';
 
 const OUT = resolve('out');
 const PRELOAD = join(OUT, 'preload', 'index.cjs');
@@ -36,6 +37,11 @@ describe('electron-vite build', () => {
     expect(existsSync(join(OUT, 'main', 'train-worker.js'))).toBe(true);
     // The window's locked-down web preferences are part of the bundle.
     expect(main).toContain('contextIsolation');
+    // The renderer comes from the app's own privileged scheme, never from file:// (any local page).
+    expect(main).toContain('registerSchemesAsPrivileged');
+    expect(main).toContain('app://studio/index.html');
+    expect(main).not.toMatch(/\bloadFile\(/);
+    expect(main).not.toMatch(/startsWith\(["']file:/);
   });
 
   it('builds a CommonJS preload that exposes window.studio from the contract, and nothing else', () => {
@@ -98,5 +104,7 @@ describe('electron-vite build', () => {
     const local = refs.filter((r) => !/^(https?:|data:)/.test(r));
     expect(local.some((r) => r.endsWith('.js'))).toBe(true);
     for (const r of local) expect(existsSync(join(OUT, 'renderer', r.replace(/^\.?\//, ''))), r).toBe(true);
+    // ...and the app:// protocol answers each of them, resolved against the page's URL.
+    for (const r of local) expect(resolveAppFile(join(OUT, 'renderer'), new URL(r, APP_ENTRY_URL).href).status, r).toBe(200);
   });
 });

@@ -4,9 +4,10 @@ import { app, BrowserWindow, dialog, type OpenDialogOptions } from 'electron';
 import { join } from 'node:path';
 import { createStudioServices, type StudioServices } from '../services/studio-services';
 import { resolveDbPath, userDataFolder } from '../services/studio-db-path';
+import { registerAppScheme, serveAppProtocol } from './app-protocol';
 import { registerIpc } from './ipc/index';
 import { electronSqliteBinding } from './native-sqlite';
-import { installSessionSecurity } from './security';
+import { installSessionSecurity, PROD_CSP } from './security';
 import { claimSingleInstance } from './single-instance';
 import { utilityWorkerLauncher } from './utility-worker';
 import { createMainWindow } from './window';
@@ -19,6 +20,8 @@ let unregister: (() => void) | undefined;
 // The app keeps its data where the CLI and the HTTP host look by default (the per-user data
 // folder), so all three share one database and one set of runs.
 app.setPath('userData', userDataFolder());
+// The renderer's own scheme must be known before the app is ready.
+registerAppScheme();
 
 function dbPath(): string {
   return resolveDbPath();
@@ -26,6 +29,7 @@ function dbPath(): string {
 
 async function start(): Promise<void> {
   installSessionSecurity(devServerUrl);
+  if (!devServerUrl) serveAppProtocol(join(import.meta.dirname, '../renderer'), PROD_CSP);
   // The engine finds the bundled sample dataset here in a packaged app.
   process.env.SEG_STUDIO_RESOURCES ??= app.isPackaged ? join(process.resourcesPath, 'resources') : join(app.getAppPath(), 'resources');
   let binding: string;

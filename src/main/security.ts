@@ -1,6 +1,10 @@
 // Locks the renderer down: isolated, sandboxed, no Node; a strict Content-Security-Policy on
-// every response; no navigation away from the app, no new windows, no permission grants.
+// every response; no navigation away from the app's one origin (app://studio or the dev server:
+// a dropped file or a link cannot replace the page), no new windows, no permission grants.
 import { app, session, shell, type WebContents, type WebPreferences } from 'electron';
+import { isAppUrl } from './app-origin';
+
+export { isAppUrl };
 
 export const PROD_CSP = [
   "default-src 'self'",
@@ -41,12 +45,6 @@ export function secureWebPreferences(preload: string): WebPreferences {
   };
 }
 
-/** True when a URL is the app's own page (the built file or the dev server). */
-export function isAppUrl(url: string, devServerUrl: string | undefined): boolean {
-  if (devServerUrl && url.startsWith(devServerUrl)) return true;
-  return url.startsWith('file://');
-}
-
 export function installSessionSecurity(devServerUrl: string | undefined): void {
   const ses = session.defaultSession;
   const csp = devServerUrl ? DEV_CSP : PROD_CSP;
@@ -65,6 +63,10 @@ function hardenContents(contents: WebContents, devServerUrl: string | undefined)
   });
   contents.on('will-redirect', (event, url) => {
     if (!isAppUrl(url, devServerUrl)) event.preventDefault();
+  });
+  // Frames too: the app has none, so a frame navigating anywhere but the app is refused.
+  contents.on('will-frame-navigate', (event) => {
+    if (!isAppUrl(event.url, devServerUrl)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {

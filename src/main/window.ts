@@ -1,6 +1,8 @@
-// The main window: built renderer from out/renderer, or the dev server under electron-vite dev.
+// The main window: the built renderer at app://studio/ (served from out/renderer by
+// app-protocol.ts), or the dev server under electron-vite dev.
 import { BrowserWindow } from 'electron';
 import { join } from 'node:path';
+import { APP_ENTRY_URL } from './app-origin';
 import { secureWebPreferences } from './security';
 import { askBeforeLeavingUnsavedEdits } from './unsaved-close';
 
@@ -16,7 +18,6 @@ export function createMainWindow(devServerUrl: string | undefined): BrowserWindo
   });
   win.once('ready-to-show', () => win.show());
   askBeforeLeavingUnsavedEdits(win);
-  if (devServerUrl) void win.loadURL(devServerUrl);
-  else void win.loadFile(join(import.meta.dirname, '../renderer/index.html'));
+  void win.loadURL(devServerUrl ?? APP_ENTRY_URL);
   return win;
 }

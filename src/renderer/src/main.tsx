@@ -4,8 +4,10 @@ import { createRoot } from 'react-dom/client';
 import { createClient } from './api/client';
 import { AppProvider } from './app-context';
 import { App, NoToken } from './App';
+import { blockDropNavigation } from './block-drop-navigation';
 import './styles/app.css';
 
+blockDropNavigation();
 const client = createClient();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,0 +1,118 @@
+// Probe finding "Electron": isAppUrl took any file:// URL, so a local HTML page the window reached
+// (a dropped file, say) got window.studio with no folder limits. The renderer now has one origin,
+// app://studio (or the dev server's exact origin); IPC senders and navigation targets are compared
+// with it exactly, and the protocol's file resolver never leaves out/renderer. Both are plain
+// functions (src/main/app-origin.ts has no Electron import).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { APP_ENTRY_URL, APP_HOST, APP_ORIGIN, APP_SCHEME, isAppUrl, resolveAppFile } from '../src/main/app-origin';
+
+describe('isAppUrl', () => {
+  it("takes only the app's own origin in the packaged app", () => {
+    for (const ok of [APP_ENTRY_URL, 'app://studio/', 'app://studio/assets/index-1.js', 'app://STUDIO/index.html#/runs']) {
+      expect(isAppUrl(ok, undefined), ok).toBe(true);
+    }
+    for (const bad of [
+      'file:///home/user/Downloads/evil.html', // the probe: any local page
+      'file:///tmp/out/renderer/index.html',
+      'app://studio.evil/index.html',
+      'app://studi/index.html',
+      'app://evil@studio/index.html',
+      'app://studio:8080/index.html',
+      'app-x://studio/index.html',
+      'http://localhost:5173/',
+      'https://studio/',
+      'about:blank',
+      'data:text/html,<script>1</script>',
+      'not a url',
+      '',
+    ]) {
+      expect(isAppUrl(bad, undefined), bad).toBe(false);
+    }
+  });
+
+  it("takes only the dev server's exact origin under electron-vite dev", () => {
+    const dev = 'http://localhost:5173';
+    expect(isAppUrl('http://localhost:5173/', dev)).toBe(true);
+    expect(isAppUrl('http://localhost:5173/src/main.tsx?t=1', dev)).toBe(true);
+    for (const bad of [
+      'http://localhost:5173.evil.example/', // the old prefix test took this
+      'http://localhost:51730/',
+      'https://localhost:5173/',
+      'http://user@localhost:5173/',
+      'http://127.0.0.1:5173/',
+      'file:///tmp/evil.html',
+      APP_ENTRY_URL, // not served in dev
+    ]) {
+      expect(isAppUrl(bad, dev), bad).toBe(false);
+    }
+    expect(isAppUrl('http://localhost:5173/', 'file:///dev')).toBe(false);
+  });
+});
+
+describe('resolveAppFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seg-sec-electron-'));
+  const renderer = join(dir, 'renderer');
+  const secret = join(dir, 'secret.txt');
+  mkdirSync(join(renderer, 'assets'), { recursive: true });
+  writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>studio</title>');
+  writeFileSync(join(renderer, 'assets', 'index-1.js'), 'console.log(1)');
+  writeFileSync(join(renderer, 'assets', 'style.css'), 'body{}');
+  writeFileSync(secret, 'not for the page');
+  symlinkSync(secret, join(renderer, 'assets', 'link.js'));
+  symlinkSync(dir, join(renderer, 'up'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const answer = (url: string) => resolveAppFile(renderer, url);
+
+  it('serves index.html at the root and the built files with their types', () => {
+    for (const url of ['app://studio/', 'app://studio', APP_ENTRY_URL]) {
+      const a = answer(url);
+      expect(a.status, url).toBe(200);
+      if (a.status === 200) expect(readFileSync(a.file, 'utf8')).toContain('<title>studio</title>');
+    }
+    const js = answer('app://studio/assets/index-1.js');
+    expect(js.status === 200 && js.type).toBe('text/javascript; charset=utf-8');
+    const css = answer('app://studio/assets/style.css?v=2#x');
+    expect(css.status === 200 && css.type).toBe('text/css; charset=utf-8');
+  });
+
+  it('never answers with a file outside the renderer folder', () => {
+    const outside = [
+      'app://studio/../secret.txt',
+      'app://studio/%2e%2e/secret.txt',
+      'app://studio/assets/..%2f..%2fsecret.txt',
+      'app://studio/assets/%2e%2e%2f%2e%2e%2fsecret.txt',
+      'app://studio/..%5csecret.txt',
+      'app://studio/assets/link.js', // a symlink out
+      'app://studio/up/secret.txt', // a folder symlink out
+      'app://studio/index.html%00.js',
+      'app://studio/C:%5cWindows%5cwin.ini',
+      'app://evil/secret.txt',
+      `file://${secret}`,
+    ];
+    for (const url of outside) {
+      const a = answer(url);
+      expect(a.status, url).not.toBe(200);
+      if (a.status === 200) expect(a.file).not.toBe(secret);
+    }
+    expect(answer('app://studio/assets/..%2f..%2fsecret.txt').status).toBe(403);
+    expect(answer('app://studio/assets/link.js').status).toBe(403);
+    expect(answer('app://studio/assets/%E0%A4%A').status).toBe(400);
+  });
+
+  it('answers 404 for what is not there, folders included (the renderer routes by hash)', () => {
+    expect(answer('app://studio/nope.js').status).toBe(404);
+    expect(answer('app://studio/assets').status).toBe(404);
+    expect(resolveAppFile(join(dir, 'not-built'), APP_ENTRY_URL).status).toBe(404);
+  });
+});
+
+describe('the app origin constants', () => {
+  it('agree with each other', () => {
+    expect(APP_ORIGIN).toBe(`${APP_SCHEME}://${APP_HOST}`);
+    expect(APP_ENTRY_URL).toBe(`${APP_ORIGIN}/index.html`);
+  });
+});
