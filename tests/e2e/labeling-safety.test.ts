@@ -250,7 +250,7 @@ describe.sequential('label editor safety, first start copy, prediction overlay, 
     // meanwhile is offered back, and restoring it brings the strokes back.
     leaveAnswer = 'dismiss';
     dialogs.length = 0;
-    await page.reload({ timeout: 2_000 }).catch(() => undefined);
+    await page.reload({ timeout: 1_000 }).catch(() => undefined);
     expect(dialogs).toEqual(['beforeunload']);
     expect(await paintedPixels(page, OVERLAY)).toBe(painted);
     // Closing the tab is asked about the same way (and stays when told to).

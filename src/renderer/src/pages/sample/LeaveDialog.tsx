@@ -6,14 +6,17 @@ import type { PendingLeave } from '../../labeling/use-leave-guard';
 export function LeaveDialog({ pending, sampleId }: { pending: PendingLeave; sampleId: string }) {
   const first = useRef<HTMLButtonElement>(null);
   const [saving, setSaving] = useState(false);
+  const latest = useRef(pending);
+  latest.current = pending;
+  // Focus once, when the dialog opens (not on every render, which would pull it back from Tab).
   useEffect(() => {
     first.current?.focus();
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') pending.stay();
+      if (e.key === 'Escape') latest.current.stay();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [pending]);
+  }, []);
   return (
     <div className="modal-backdrop">
       <div className="modal" role="alertdialog" aria-modal="true" aria-labelledby="leave-title" aria-describedby="leave-text">

@@ -2,7 +2,7 @@
 // a second overlay (its own colour, can be hidden) with its Dice against the label as it is now,
 // so the user can compare before "Use prediction as label" replaces the label (one undoable
 // change). A run that has not predicted the photo's split yet can do so from here.
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { SplitName } from '../../../../shared/contract';
 import { useApi } from '../../app-context';
 import { useAsync } from '../../hooks/use-async';
@@ -75,10 +75,10 @@ export function UsePrediction(p: Props) {
     }
   };
 
-  const sameSize = p.prediction && p.label && p.prediction.width === p.label.width && p.prediction.height === p.label.height;
-  // Recomputed on every edit of the label (labelVersion), which is what the user compares against.
-  const dice = sameSize ? diceOf(p.prediction!, p.label!) : null;
-  void p.labelVersion;
+  const sameSize = Boolean(p.prediction && p.label && p.prediction.width === p.label.width && p.prediction.height === p.label.height);
+  // The label is edited in place: labelVersion says when to recompute (not every hover render).
+  const { prediction, label, labelVersion } = p;
+  const dice = useMemo(() => (sameSize ? diceOf(prediction!, label!) : null), [sameSize, prediction, label, labelVersion]);
 
   return (
     <div className="use-prediction">
