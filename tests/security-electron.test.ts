@@ -3,6 +3,7 @@
 // app://studio (or the dev server's exact origin); IPC senders and navigation targets are compared
 // with it exactly, and the protocol's file resolver never leaves out/renderer. Both are plain
 // functions (src/main/app-origin.ts has no Electron import).
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,5 +115,71 @@ describe('the app origin constants', () => {
   it('agree with each other', () => {
     expect(APP_ORIGIN).toBe(`${APP_SCHEME}://${APP_HOST}`);
     expect(APP_ENTRY_URL).toBe(`${APP_ORIGIN}/index.html`);
+  });
+});
+
+describe('Electron fuses (scripts/apply-electron-fuses.mjs)', () => {
+  // The fuse wire as Electron lays it out: a sentinel, the wire version, the number of fuses, then
+  // one ASCII byte per fuse ('0' off, '1' on, 'r' removed). Built and read here independently of
+  // @electron/fuses, on a stand-in binary (no Electron download needed).
+  const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+  // Electron's defaults: RunAsNode, -, NODE_OPTIONS, --inspect on; asar checks off; file: privileges and wasm trap handlers on.
+  const DEFAULTS = '101100011';
+  const dir = mkdtempSync(join(tmpdir(), 'seg-sec-fuses-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function fakeBinary(name: string, slices = 1): { path: string; before: Buffer } {
+    const parts: Buffer[] = [Buffer.from('\x7fELF junk before the wire ')];
+    for (let i = 0; i < slices; i++) parts.push(Buffer.from(SENTINEL), Buffer.from([1, DEFAULTS.length]), Buffer.from(DEFAULTS), Buffer.from(` slice ${i} tail`));
+    const path = join(dir, name);
+    const before = Buffer.concat(parts);
+    writeFileSync(path, before);
+    return { path, before };
+  }
+  function wires(file: string): string[] {
+    const buf = readFileSync(file);
+    const out: string[] = [];
+    for (let at = buf.indexOf(SENTINEL); at >= 0; at = buf.indexOf(SENTINEL, at + 1)) {
+      const w = at + SENTINEL.length;
+      expect(buf[w]).toBe(1);
+      out.push(buf.subarray(w + 2, w + 2 + buf[w + 1]!).toString('latin1'));
+    }
+    return out;
+  }
+  const run = (...args: string[]) => spawnSync(process.execPath, ['scripts/apply-electron-fuses.mjs', ...args], { encoding: 'utf8', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
+
+  it('turns RunAsNode, NODE_OPTIONS, --inspect and file: privileges off and cookie encryption and the asar checks on', () => {
+    const { path, before } = fakeBinary('electron');
+    expect(run(path, '--check').status).toBe(1);
+    const r = run(path);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    // RunAsNode 0, cookies 1, NODE_OPTIONS 0, inspect 0, asar integrity 1, only asar 1, v8 snapshot 0, file: 0, the 9th (newer than the tool) kept.
+    expect(wires(path)).toEqual(['010011001']);
+    const after = readFileSync(path);
+    expect(after.length).toBe(before.length);
+    const wireAt = before.indexOf(SENTINEL) + SENTINEL.length + 2;
+    expect(Buffer.compare(after.subarray(0, wireAt), before.subarray(0, wireAt))).toBe(0);
+    expect(Buffer.compare(after.subarray(wireAt + DEFAULTS.length), before.subarray(wireAt + DEFAULTS.length))).toBe(0);
+    expect(run(path, '--check').status).toBe(0);
+  });
+
+  it('leaves the asar fuses off for an app shipped as a folder, and sets every slice of a universal binary', () => {
+    const folder = fakeBinary('electron-folder');
+    expect(run(folder.path, '--no-asar').status).toBe(0);
+    expect(wires(folder.path)).toEqual(['010000001']);
+    const universal = fakeBinary('electron-universal', 2);
+    expect(run(universal.path).status).toBe(0);
+    expect(wires(universal.path)).toEqual(['010011001', '010011001']);
+  });
+
+  it('names the file when it is missing or not an Electron binary', () => {
+    const missing = run(join(dir, 'nope'));
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain(join(dir, 'nope'));
+    writeFileSync(join(dir, 'plain'), 'no wire here');
+    const plain = run(join(dir, 'plain'));
+    expect(plain.status).toBe(1);
+    expect(plain.stderr).toMatch(/sentinel/);
   });
 });
