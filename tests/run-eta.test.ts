@@ -53,7 +53,9 @@ describe('run ETA', () => {
     expect(left.runSeconds).toBeCloseTo(34, 9);
     expect(left.fraction).toBeCloseTo(3.5 / 10, 9);
     // Training time: three 5 s epochs plus the 1 s of epoch 4 so far.
-    expect(trainingSeconds([1, 2, 3].map(metricsRow)) + eta.epochElapsed(t)).toBeCloseTo(16, 9);
+    expect(trainingSeconds([1, 2, 3].map(metricsRow)) + eta.epochElapsed(t, 3)).toBeCloseTo(16, 9);
+    // Once epoch 4's row is in, its duration counts and the live part is not added twice.
+    expect(eta.epochElapsed(t, 4)).toBe(0);
   });
 
   it('during validation counts down the validation pass measured on the last epoch', () => {

@@ -208,18 +208,21 @@ export class RunsService {
 
   list(limit: number): RunSummary[] {
     this.recover({ ownerless: false });
-    return this.deps.store.runs.list(limit).map((r) => this.summarize(r));
+    const seconds = this.deps.store.runs.trainingSeconds();
+    return this.deps.store.runs.list(limit).map((r) => this.summarize(r, seconds.get(r.id) ?? 0));
   }
 
   get(runId: number): RunDetail {
     this.recover({ ownerless: false });
     const rec = this.mustGet(runId);
     const metrics = this.deps.store.runs.metrics(runId);
-    return { ...this.summarize(rec, metrics), config: rec.config, metrics, preview: readRunPreview(rec.runDir) };
+    const trainingSeconds = metrics.reduce((a, m) => a + (Number.isFinite(m.seconds) ? m.seconds : 0), 0);
+    return { ...this.summarize(rec, trainingSeconds), config: rec.config, metrics, preview: readRunPreview(rec.runDir) };
   }
 
-  private summarize(rec: RunRecord, metrics = this.deps.store.runs.metrics(rec.id)): RunSummary {
-    return { ...toSummary(rec), trainingSeconds: metrics.reduce((a, m) => a + (m.seconds ?? 0), 0), waitingFor: this.waitingFor(rec) };
+  /** Training time is the epochs' own durations: time a run sat stopped before a resume is not in it. */
+  private summarize(rec: RunRecord, trainingSeconds: number): RunSummary {
+    return { ...toSummary(rec), trainingSeconds, waitingFor: this.waitingFor(rec) };
   }
 
   /** What a queued run waits for: the run training on its device here, or in another process. */

@@ -71,6 +71,7 @@ export function adaptStore(s: Store): StudioStore {
         return r ? runRecord(r) : undefined;
       },
       metrics: (id) => s.metrics.listForRun(id),
+      trainingSeconds: () => s.metrics.trainingSecondsByRun(),
       status: (id) => s.runs.status(id) as RunStatus | undefined,
     },
     datasets: {

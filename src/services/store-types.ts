@@ -45,6 +45,8 @@ export interface RunsStore {
   list(limit: number): RunRecord[];
   get(id: number): RunRecord | undefined;
   metrics(id: number): EpochMetrics[];
+  /** Seconds of training per run id (sum of its epochs' durations). */
+  trainingSeconds(): Map<number, number>;
   status(id: number): RunStatus | undefined;
 }
 

@@ -42,7 +42,7 @@ export class MetricsRepo {
   private readonly listStmt;
   private readonly bestStmt;
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     this.upsertStmt = db.prepare(`
       INSERT INTO epoch_metrics (run_id, epoch, train_dice, valid_dice, train_bce, valid_bce,
                                  train_dice_loss, valid_dice_loss, learning_rate, seconds, images_per_second)
@@ -58,6 +58,12 @@ export class MetricsRepo {
     this.bestStmt = db.prepare<[number], MetricsRow>(
       'SELECT * FROM epoch_metrics WHERE run_id = ? AND valid_dice IS NOT NULL ORDER BY valid_dice DESC, epoch LIMIT 1',
     );
+  }
+
+  /** Seconds of training per run: the sum of its epochs' durations (one query for the runs list). */
+  trainingSecondsByRun(): Map<number, number> {
+    const rows = this.db.prepare<[], { run_id: number; total: number | null }>('SELECT run_id, SUM(seconds) AS total FROM epoch_metrics GROUP BY run_id').all();
+    return new Map(rows.map((r) => [r.run_id, r.total ?? 0]));
   }
 
   /** Writes one epoch's row; callers wanting atomicity with the run row wrap it (see RunsRepo.recordEpoch). */

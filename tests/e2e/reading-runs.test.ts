@@ -181,6 +181,10 @@ describe.sequential('reading and starting runs', () => {
     const epochsBefore = (await api.runs.get({ runId: runA })).epochsCompleted;
     const t0 = Date.now();
     expect(runLeft).toBeGreaterThan(epochLeft);
+    // Training time never exceeds the wall time since the start.
+    const trainingNow = parseSeconds((await page.getByTestId('training-time').textContent()) ?? '');
+    const wallNow = parseSeconds((await page.getByTestId('wall-time').textContent()) ?? '');
+    expect(trainingNow).toBeLessThanOrEqual(wallNow + 1);
     expect(await page.title()).toMatch(new RegExp(`#${runA} eta`));
     await screenshot(page, '43-run-eta');
     await page.locator('.page-header .badge', { hasText: 'completed' }).waitFor({ timeout: 180_000 });

@@ -63,7 +63,7 @@ export class LiveRuns {
       name: entry.name,
       progress,
       ...entry.eta.timeLeft(now, entry.batchSize, entry.metrics),
-      trainingSeconds: trainingSeconds(entry.metrics) + entry.eta.epochElapsed(now),
+      trainingSeconds: trainingSeconds(entry.metrics) + entry.eta.epochElapsed(now, entry.metrics.at(-1)?.epoch ?? 0),
     };
   }
 

@@ -93,9 +93,12 @@ export class RunEta {
     return { imagesPerSecond, epochSeconds, runSeconds, fraction };
   }
 
-  /** Seconds spent in the epoch in progress (what the page saw, plus the batches before it at the current rate). */
-  epochElapsed(now: number): number {
-    if (!this.epochSeen || this.progress?.epoch !== this.epochSeen.epoch) return 0;
+  /**
+   * Seconds spent in the epoch in progress (what the page saw, plus the batches before it at the
+   * current rate); 0 once that epoch is among the finished ones (its own duration counts then).
+   */
+  epochElapsed(now: number, finishedEpochs = 0): number {
+    if (!this.epochSeen || this.progress?.epoch !== this.epochSeen.epoch || finishedEpochs >= this.epochSeen.epoch) return 0;
     const spb = this.secondsPerBatch(now) ?? 0;
     return (now - this.epochSeen.t) / 1000 + this.epochSeen.batch * spb;
   }
