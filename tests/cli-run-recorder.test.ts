@@ -52,7 +52,7 @@ describe('resumeCliRun', () => {
     try {
       expect(r.run.status).toBe('interrupted');
       expect(r.resumeFrom).toBe(join(runDir, 'last'));
-      expect(r.config.epochs).toBe(4);
+      expect(r.config).toMatchObject({ epochs: 4, scheduleStartEpoch: 0 });
       expect(store.runs.get(id)).toMatchObject({ status: 'queued', workerPid: process.pid, ownerHost: hostname() });
       r.recorder.onEvent(started);
       const after = store.runs.get(id)!;
@@ -88,8 +88,10 @@ describe('resumeCliRun', () => {
     store.runs.finish(done, { testDice: null });
     expect(() => resumeCliRun({ dbPath: db, runId: done })).toThrow(`run ${done} already finished 1 epochs; ask for more than that`);
     // With more epochs it is taken, and with no checkpoint in its folder it starts from scratch.
-    const r = resumeCliRun({ dbPath: db, runId: done, epochs: 2 });
+    const r = resumeCliRun({ dbPath: db, runId: done, epochs: 2, schedule: 'restart' });
     expect(r.resumeFrom).toBeUndefined();
+    // A restarted cosine starts at the epochs already done (the app's resume does the same).
+    expect(r.config).toMatchObject({ epochs: 2, scheduleStartEpoch: 1 });
     r.recorder.fail(new Error('test over'));
     expect(store.runs.get(done)).toMatchObject({ status: 'failed', error: 'test over' });
   });

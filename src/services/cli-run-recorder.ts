@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseRunConfig, type RunConfig } from '../shared/run-config';
+import { resumedScheduleStart, type ResumeSchedule } from '../engine/train/lr-schedule';
 import type { TrainEvent, TrainResult } from '../engine/train/train-events';
 import { LEASE_RENEW_MS } from '../store';
 import { appPathsFor } from './app-paths';
@@ -73,7 +74,7 @@ export function recordCliRun(opts: { dbPath: string; config: RunConfig; outDir: 
  * run can be resumed from another terminal without the app. Throws, naming the run and why,
  * when it cannot be resumed.
  */
-export function resumeCliRun(opts: { dbPath: string; runId: number; epochs?: number }): CliResume {
+export function resumeCliRun(opts: { dbPath: string; runId: number; epochs?: number; schedule?: ResumeSchedule }): CliResume {
   appPathsFor(opts.dbPath);
   const store: StudioStore = openStudioStore(opts.dbPath);
   try {
@@ -88,7 +89,9 @@ export function resumeCliRun(opts: { dbPath: string; runId: number; epochs?: num
       throw new Error(`run ${run.id} already finished ${run.epochsCompleted} epochs; ask for more than that (--epochs N)`);
     }
     if (!run.runDir) throw new Error(`run ${run.id} has no run folder recorded; it cannot be resumed`);
-    const config = parseRunConfig({ ...run.config, epochs });
+    // The same cosine choice as the app's resume (runs-service): stretch by default.
+    const scheduleStartEpoch = resumedScheduleStart(run.config, run.epochsCompleted, opts.schedule ?? 'stretch');
+    const config = parseRunConfig({ ...run.config, epochs, scheduleStartEpoch });
     const last = join(run.runDir, 'last');
     // The engine falls back to last.old when a crash hit the swap of last; no `last` at all
     // means the run died before its first epoch ended: it starts again from scratch.

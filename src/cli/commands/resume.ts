@@ -16,6 +16,7 @@ import { JSON_FLAG } from './command';
 
 const flags: FlagSpec[] = [
   { name: 'epochs', type: 'number', description: 'train up to this many epochs in all (default: the run\'s own)' },
+  { name: 'schedule', type: 'string', description: 'cosine runs given more epochs: stretch (one schedule over the new length, default) or restart (a new cosine for the extra epochs)' },
   { name: 'db', type: 'string', description: 'database file (default: $SEG_STUDIO_DB or the app data folder)' },
   JSON_FLAG,
 ];
@@ -53,14 +54,16 @@ function reporter(out: CliOutput): (e: TrainEvent) => void {
 }
 
 export const resumeCommand: Command = {
-  help: () => formatHelp('seg-studio resume ID [--epochs N] [--db PATH] [--json]', flags),
+  help: () => formatHelp('seg-studio resume ID [--epochs N] [--schedule stretch|restart] [--db PATH] [--json]', flags),
   async run(argv) {
     const { flags: f, positionals } = parseArgs(argv, flags);
     const id = Number(positionals[0]);
     if (!Number.isInteger(id) || id <= 0) throw new UsageError('resume needs a run id (see `seg-studio runs`)');
     const out = new CliOutput(Boolean(f.json));
     const dbPath = resolveDbPath(str(f, 'db'));
-    const { recorder, run, config, outDir, resumeFrom } = resumeCliRun({ dbPath, runId: id, epochs: num(f, 'epochs') });
+    const schedule = str(f, 'schedule') ?? 'stretch';
+    if (schedule !== 'stretch' && schedule !== 'restart') throw new UsageError(`--schedule must be stretch or restart (got "${schedule}")`);
+    const { recorder, run, config, outDir, resumeFrom } = resumeCliRun({ dbPath, runId: id, epochs: num(f, 'epochs'), schedule });
     out.info(
       `resuming run ${id} "${run.name}" (${run.status}, ${run.epochsCompleted}/${config.epochs} epochs) ` +
         (resumeFrom ? `from ${resumeFrom}` : 'from scratch (no finished epoch was checkpointed)'),
