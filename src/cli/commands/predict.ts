@@ -35,15 +35,15 @@ export const predictCommand: Command = {
     const ignored = isFolder ? ignoredEntries(input, images) : [];
     printSkipped(out, ignored);
     if (images.length === 0) throw new Error(`${input}: no image files found`);
-    const backend = await selectBackend(str(f, 'backend') as never);
-    out.info(`backend: ${backend.backend} (${backend.device})`);
-    const ckpt = await loadCheckpoint(resolve(requireStr(f, 'checkpoint')));
     const outDir = resolve(str(f, 'out')!);
     // Never into a dataset's own photos or labels (found by layout at OUT or above), never over
-    // existing files unless asked: both checked before the first file is written.
+    // existing files unless asked: both checked before anything is loaded.
     const overwrite = Boolean(f.overwrite);
     refuseDatasetFolders(outDir, datasetsAround(outDir));
     refuseExistingFiles(planOutputs(images, outDir, Boolean(f.overlay)).flatMap((p) => (p.overlay ? [p.mask, p.overlay] : [p.mask])), overwrite, 'pass --overwrite');
+    const backend = await selectBackend(str(f, 'backend') as never);
+    out.info(`backend: ${backend.backend} (${backend.device})`);
+    const ckpt = await loadCheckpoint(resolve(requireStr(f, 'checkpoint')));
     const bar = new ProgressBar({ label: 'predict', unit: 'img' });
     const res = await predictImages({
       model: ckpt.model,
