@@ -1,5 +1,6 @@
 // Starts the real HTTP host (`seg-studio serve`) on a free loopback port with a temporary
-// database and a known token, and stops it (and only it) afterwards.
+// database and a known token (passed as SEG_STUDIO_TOKEN, as README advises: out of `ps`), and
+// stops it (and only it) afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -27,12 +28,11 @@ export async function startStudioServer(opts: { dataDir: string; datasetsRoot: s
       join(ROOT, 'bin/seg-studio.mjs'),
       'serve',
       '--port', '0',
-      '--token', token,
       '--db', join(opts.dataDir, 'studio.db'),
       '--static', join(ROOT, 'out/renderer'),
       '--datasets-root', opts.datasetsRoot,
     ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production', SEG_STUDIO_NO_SAMPLE: opts.openSample ? '0' : '1' } },
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production', SEG_STUDIO_NO_SAMPLE: opts.openSample ? '0' : '1', SEG_STUDIO_TOKEN: token } },
   );
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
