@@ -1,11 +1,25 @@
 // A real training worker killed with SIGKILL mid-epoch: the run must end `interrupted` with
-// every finished epoch in SQLite, the database intact, and resume must finish the run.
+// every finished epoch in SQLite, the database intact, and resume must finish the run. The
+// resume first waits while another process (a CLI train, say) holds the device claim.
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { deviceClaimKey } from '../src/services/device-claim';
 import { createStudioServices, type StudioServices } from '../src/services/studio-services';
+import { parseRunConfig } from '../src/shared/run-config';
+import { currentOwner } from '../src/store/process-owner';
+import { openStore } from '../src/store/store';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
 
 const FIXTURE = resolve('tests/fixtures/oxford-mini');
 const EPOCHS = 3;
@@ -72,8 +86,33 @@ describe('training worker killed mid-epoch', () => {
     expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
     check.close();
 
+    // Another process holds the CPU (this test plays it on a second connection): one training
+    // per device across processes, so the queue waits for that claim.
+    const other = openStore(dbPath);
+    const device = deviceClaimKey(parseRunConfig(config));
+    const holder = other.runs.create(config, { name: 'terminal run', owner: currentOwner() });
+    other.runs.markRunning(holder, { backend: 'cpu', device: 'cpu', owner: currentOwner() });
+    expect(other.deviceClaims.claim(device, holder, currentOwner())).toEqual({ acquired: true });
+
+    // A run that waits for the claim can be cancelled, and never starts.
+    const waiting = s.runs.start({ config, name: 'cancelled while waiting' });
+    await until('the new run to wait for the holder', () => s.runs.get(waiting.runId).waitingFor?.runId === holder);
+    expect(s.runs.cancel(waiting.runId)).toEqual({ cancelled: true });
+    await until('the cancelled run to leave the queue', () => s.runs.get(waiting.runId).status === 'cancelled');
+
     s.runs.resume({ runId });
+    await until('the resume to wait for the holder', () => s.runs.get(runId).waitingFor?.runId === holder);
+    await sleep(1000);
+    expect(s.runs.get(runId)).toMatchObject({ status: 'queued', waitingFor: { runId: holder, device: 'cpu' } });
+    expect(s.runs.workerPid(runId)).toBeUndefined();
+    other.runs.finish(holder, { testDice: null });
+    expect(other.deviceClaims.release(device, holder, currentOwner())).toBe(true);
+
     await s.runs.whenIdle();
+    expect(s.runs.get(waiting.runId)).toMatchObject({ status: 'cancelled', startedAt: null, epochsCompleted: 0 });
+    // The resumed run gave the device back when it ended.
+    expect(other.deviceClaims.get(device)).toBeUndefined();
+    other.close();
     const done = s.runs.get(runId);
     expect(done.status).toBe('completed');
     expect(done.epochsCompleted).toBe(EPOCHS);
