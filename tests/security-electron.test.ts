@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { blockDropNavigation } from '../src/renderer/src/block-drop-navigation';
 import { APP_ENTRY_URL, APP_HOST, APP_ORIGIN, APP_SCHEME, isAppUrl, resolveAppFile } from '../src/main/app-origin';
 
 describe('isAppUrl', () => {
@@ -181,5 +182,20 @@ describe('Electron fuses (scripts/apply-electron-fuses.mjs)', () => {
     const plain = run(join(dir, 'plain'));
     expect(plain.status).toBe(1);
     expect(plain.stderr).toMatch(/sentinel/);
+  });
+});
+
+describe('drops on the page', () => {
+  it('cannot navigate it: dragover and drop have their default cancelled', () => {
+    const page = new EventTarget();
+    blockDropNavigation(page as unknown as Window);
+    for (const type of ['dragover', 'drop']) {
+      const e = new Event(type, { cancelable: true });
+      page.dispatchEvent(e);
+      expect(e.defaultPrevented, type).toBe(true);
+    }
+    const other = new Event('click', { cancelable: true });
+    page.dispatchEvent(other);
+    expect(other.defaultPrevented).toBe(false);
   });
 });
