@@ -98,6 +98,18 @@ export const runConfigSchema = z.object({
    * inside the budget (engine/train/time-budget.ts). A resumed run keeps its planned epochs.
    */
   minutes: num().gt(0, 'must be greater than 0').max(10080, 'must be at most 10080 (a week)').optional(),
+  /**
+   * A click-to-segment run (docs/interactive.md): the model takes 6 input channels (photo,
+   * positive and negative click disks of `clickRadius` model pixels, previous mask) and trains on
+   * simulated clicks with up to `maxIterations` no-gradient correction rounds per batch.
+   */
+  interactive: z
+    .object({
+      enabled: z.boolean().default(true),
+      clickRadius: whole().min(1, 'must be at least 1').max(64, 'must be at most 64').default(5),
+      maxIterations: whole().min(0, 'must be at least 0').max(20, 'must be at most 20').default(3),
+    })
+    .optional(),
 });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;
