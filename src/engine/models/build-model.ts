@@ -14,11 +14,14 @@ export interface BuildModelOptions {
   seed?: number;
   /** False: every weight starts at zero instead of a random draw, for summaries and counts only. */
   randomWeights?: boolean;
+  /** Input channels: 3 (RGB, the default) or 6 for a click-to-segment model (docs/interactive.md). */
+  inChannels?: number;
 }
 
 export function buildModel(opts: BuildModelOptions): tf.LayersModel {
-  const args = { base: opts.base ?? 64, size: opts.size ?? 256, seed: opts.seed ?? 0, randomWeights: opts.randomWeights };
+  const args = { base: opts.base ?? 64, size: opts.size ?? 256, seed: opts.seed ?? 0, randomWeights: opts.randomWeights, inChannels: opts.inChannels ?? 3 };
   if (!Number.isInteger(args.base) || args.base < 1) throw new Error(`base width must be a positive integer (got ${args.base})`);
+  if (!Number.isInteger(args.inChannels) || args.inChannels < 1) throw new Error(`input channels must be a positive integer (got ${args.inChannels})`);
   switch (opts.model) {
     case 'unet':
       return buildUNet(args);

@@ -22,12 +22,14 @@ function stage(ctx: BlockContext, x: T, cin: number, cout: number, blocks: numbe
   return y;
 }
 
-export function buildResNet34UNet(opts: { base: number; size: number; seed: number; randomWeights?: boolean }): tf.LayersModel {
+export function buildResNet34UNet(opts: { base: number; size: number; seed: number; randomWeights?: boolean; inChannels?: number }): tf.LayersModel {
   // Stem /4, three strided stages /32, bottleneck /64: every step must halve exactly.
   if (opts.size % 64 !== 0 || opts.size <= 0) throw new Error(`ResNet34-UNet input size must be a positive multiple of 64 (got ${opts.size})`);
   const ctx = { seeds: new SeedSource(opts.seed), randomWeights: opts.randomWeights };
   const c = [0, 1, 2, 3, 4].map((i) => opts.base * 2 ** i);
-  const input = tf.input({ shape: [opts.size, opts.size, 3], name: 'image' });
+  // Extra input channels (clicks, previous mask) only widen the first convolution.
+  const inChannels = opts.inChannels ?? 3;
+  const input = tf.input({ shape: [opts.size, opts.size, inChannels], name: 'image' });
   let x = maxPool3s2AfterRelu(convBnRelu(ctx, input, c[0]!, 7, 2));
   const depths = [3, 4, 6, 3];
   const skips: T[] = [];
@@ -38,5 +40,5 @@ export function buildResNet34UNet(opts: { base: number; size: number; seed: numb
   x = stage(ctx, x, c[3]!, c[4]!, 1);
   for (let i = 3; i >= 0; i--) x = upBlock(ctx, x, skips[i]!, c[i]!);
   for (let i = 0; i < 2; i++) x = relu(batchNorm(upConvTranspose(ctx, x, c[0]!)));
-  return tf.model({ inputs: input, outputs: sigmoidHead(ctx, x), name: `resnet34_unet_b${opts.base}_s${opts.size}` });
+  return tf.model({ inputs: input, outputs: sigmoidHead(ctx, x), name: `resnet34_unet_b${opts.base}_s${opts.size}${inChannels === 3 ? '' : `_in${inChannels}`}` });
 }

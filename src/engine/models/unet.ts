@@ -4,12 +4,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { doubleConv, maxPool2, sigmoidHead, upBlock, SeedSource } from './blocks';
 
-export function buildUNet(opts: { base: number; size: number; seed: number; randomWeights?: boolean }): tf.LayersModel {
+export function buildUNet(opts: { base: number; size: number; seed: number; randomWeights?: boolean; inChannels?: number }): tf.LayersModel {
   // Four exact halvings: the skips and the upsampled maps only line up for multiples of 16.
   if (opts.size % 16 !== 0 || opts.size <= 0) throw new Error(`UNet input size must be a positive multiple of 16 (got ${opts.size})`);
   const ctx = { seeds: new SeedSource(opts.seed), randomWeights: opts.randomWeights };
   const c = [0, 1, 2, 3, 4].map((i) => opts.base * 2 ** i);
-  const input = tf.input({ shape: [opts.size, opts.size, 3], name: 'image' });
+  // Extra input channels (clicks, previous mask) only widen the first convolution.
+  const inChannels = opts.inChannels ?? 3;
+  const input = tf.input({ shape: [opts.size, opts.size, inChannels], name: 'image' });
   let x = doubleConv(ctx, input, c[0]!);
   const skips = [x];
   for (let i = 1; i <= 3; i++) {
@@ -18,5 +20,5 @@ export function buildUNet(opts: { base: number; size: number; seed: number; rand
   }
   x = doubleConv(ctx, maxPool2(x), c[4]!);
   for (let i = 3; i >= 0; i--) x = upBlock(ctx, x, skips[i]!, c[i]!);
-  return tf.model({ inputs: input, outputs: sigmoidHead(ctx, x), name: `unet_b${opts.base}_s${opts.size}` });
+  return tf.model({ inputs: input, outputs: sigmoidHead(ctx, x), name: `unet_b${opts.base}_s${opts.size}${inChannels === 3 ? '' : `_in${inChannels}`}` });
 }
