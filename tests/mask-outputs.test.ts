@@ -23,6 +23,7 @@ import { recordCliRun } from '../src/services/cli-run-recorder';
 import { writeMaskFile } from '../src/services/mask-export-target';
 import { createStudioServices, type StudioServices } from '../src/services/studio-services';
 import { startServer, type RunningServer } from '../src/server/index';
+import { compareWithTorchResize, readBackMasks } from './helpers/mask-check';
 import type { DatasetImportResult, Envelope, ExportMasksResult, MaskImage, PredictionResult, SaveMaskResult } from '../src/shared/contract';
 
 const execFileP = promisify(execFile);
@@ -30,8 +31,6 @@ const root = resolve(__dirname, '..');
 const bin = join(root, 'bin', 'seg-studio.mjs');
 const MINI = join(root, 'tests', 'fixtures', 'oxford-mini');
 const SIZES = join(root, 'tests', 'fixtures', 'oxford-sizes');
-const PYTHON = '/usr/bin/python3';
-const CHECKER = join(root, 'tests', 'helpers', 'mask_check.py');
 
 const work = mkdtempSync(join(tmpdir(), 'mask-outputs-'));
 const dbPath = join(work, 'data', 'studio.db');
@@ -40,22 +39,7 @@ const runDir = join(work, 'data', 'runs', 'trained-here');
 const predictOut = join(work, 'predict-out');
 const stems = readdirSync(join(SIZES, 'images')).map((n) => n.replace(/\.jpg$/, '')).sort();
 
-interface CheckedMask {
-  mask: string;
-  mode: string;
-  bands: number;
-  size: [number, number];
-  photoSize: [number, number];
-  values: number[];
-  dice: number;
-}
-
-/** Scores mask files with the independent reader. */
-function readBack(items: Array<{ mask: string; maskEncoding?: 'binary' | 'trimap'; truth: string; photo: string }>): { items: CheckedMask[]; meanDice: number } {
-  const file = join(work, `items-${Date.now()}-${Math.random()}.json`);
-  writeFileSync(file, JSON.stringify({ items: items.map((i) => ({ maskEncoding: 'binary', truthEncoding: 'trimap', ...i })) }));
-  return JSON.parse(execFileSync(PYTHON, [CHECKER, 'dice', file], { encoding: 'utf8' }));
-}
+const readBack = readBackMasks;
 
 /** The committed ground truth of a stem (never written by these tests). */
 const truthOf = (stem: string) => join(SIZES, 'annotations', 'trimaps', `${stem}.png`);
@@ -231,10 +215,7 @@ describe('written masks against an independent reader', () => {
       writeFileSync(file, exported.subarray(i * px, (i + 1) * px));
       return { probs: file, size, mask: join(predictOut, `${s}.png`) };
     });
-    writeFileSync(join(work, 'upsample.json'), JSON.stringify({ items }));
-    const up = JSON.parse(execFileSync(PYTHON, [CHECKER, 'upsample', join(work, 'upsample.json')], { encoding: 'utf8' })) as {
-      items: Array<{ mask: string; mismatches: number; maxMargin: number; width: number; height: number }>;
-    };
+    const up = compareWithTorchResize(items);
     for (const u of up.items) {
       // A pixel may only differ where the probability is within float rounding of the threshold.
       if (u.mismatches > 0) expect(u.maxMargin, u.mask).toBeLessThan(1e-4);

@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWire, encodeWire, listOperations, type Envelope, type StudioEvent } from '../src/shared/contract';
 import { startServer, type RunningServer } from '../src/server/index';
+import { readBackMasks } from './helpers/mask-check';
 
 const FIXTURE = resolve('tests/fixtures/oxford-mini');
 
@@ -159,6 +160,10 @@ describe('HTTP host', () => {
     const saved = await ok<{ maskPath: string; previousVersion: string | null }>('datasets/saveMask', { datasetId, sampleId, png });
     expect(saved.previousVersion).not.toBeNull();
     expect(existsSync(saved.previousVersion!)).toBe(true);
+    // The file on disk, read by PIL: a one-band trimap (1/2) that is exactly the old label inverted.
+    const [file] = readBackMasks([{ mask: saved.maskPath, maskEncoding: 'trimap', truth: saved.previousVersion!, photo: join(datasetCopy, 'images', `${sampleId}.jpg`) }]).items;
+    expect([file!.mode, file!.bands, file!.size, file!.values]).toEqual(['L', 1, file!.photoSize, [1, 2]]);
+    expect(file!.dice).toBe(0);
     const again = await ok<{ png: Uint8Array }>('datasets/readMask', { datasetId, sampleId });
     expect(Buffer.compare(await sharp(again.png).extractChannel(0).raw().toBuffer(), inverted)).toBe(0);
     const wrongSize = await call('datasets/saveMask', { datasetId, sampleId, png: await sharp({ create: { width: 3, height: 3, channels: 3, background: { r: 0, g: 0, b: 0 } } }).png().toBuffer() });
@@ -246,8 +251,18 @@ describe('HTTP host', () => {
     const res = await ok<{ files: number }>('exports/masks', { runId, datasetId, split: 'valid', folder: target, format: '0-1' });
     expect(res.files).toBeGreaterThan(0);
     expect(readdirSync(target)).toHaveLength(res.files);
-    const px = await sharp(join(target, readdirSync(target)[0]!)).extractChannel(0).raw().toBuffer();
-    expect(Math.max(...px)).toBeLessThanOrEqual(1);
+    // Read back by PIL, not by the studio's own decoder: one grey band of 0/1 at the photo's size,
+    // scoring the Dice the predictions reported.
+    const predicted = await ok<{ items: Array<{ sampleId: string; dice: number }> }>('predictions/list', { runId, datasetId, split: 'valid' });
+    const stems = readdirSync(target).map((f) => f.replace(/\.png$/, ''));
+    const read = readBackMasks(
+      stems.map((s) => ({ mask: join(target, `${s}.png`), truth: join(datasetCopy, 'annotations', 'trimaps', `${s}.png`), photo: join(datasetCopy, 'images', `${s}.jpg`) })),
+    );
+    for (const [i, m] of read.items.entries()) {
+      expect([m.mode, m.bands, m.size], stems[i]).toEqual(['L', 1, m.photoSize]);
+      expect(m.values.every((v) => v === 0 || v === 1), stems[i]).toBe(true);
+      expect(m.dice).toBeCloseTo(predicted.items.find((p) => p.sampleId === stems[i])!.dice, 9);
+    }
     expect(events.some((e) => e.event === 'export:progress')).toBe(true);
 
     const refused = await call('exports/masks', { runId, datasetId, split: 'valid', folder: outside, format: '0-255' });
