@@ -238,10 +238,20 @@ describe.sequential('label editor safety, first start copy, prediction overlay, 
     expect(page.url()).toBe(url);
     expect(await paintedPixels(page, OVERLAY)).toBe(painted);
 
-    // Back button: the move is put back, the page stays with its strokes.
+    // Back button: the move is put back, the page stays with its strokes. The dialog keeps the
+    // keyboard inside it (Tab cycles its three buttons) and Escape means "stay".
     await page.evaluate(() => history.back());
     await dialog.waitFor();
-    await dialog.getByRole('button', { name: 'Stay' }).click();
+    expect(page.url()).toBe(url);
+    const focusedButton = () => page.evaluate(() => (document.activeElement?.closest('[role=alertdialog]') ? document.activeElement.textContent : null));
+    expect(await focusedButton()).toBe('Save and leave');
+    const seen: Array<string | null> = [];
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('Tab');
+      seen.push(await focusedButton());
+    }
+    expect(seen).toEqual(['Discard edits and leave', 'Stay', 'Save and leave']);
+    await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     expect(page.url()).toBe(url);
     expect(await paintedPixels(page, OVERLAY)).toBe(painted);

@@ -55,7 +55,8 @@ export function VirtualGrid({ total, cellWidth, cellHeight, onRange, renderCell,
     if (active >= total || ((active < firstVisible || active > lastVisible) && !wantFocus.current)) setActive(Math.max(0, firstVisible));
   }, [active, total, firstVisible, lastVisible]);
 
-  // After a key moved it: focus the active cell's link (or the cell while its item loads).
+  // After a key moved it: focus the active cell's link once it is rendered (a cell whose item is
+  // still loading has none yet, so the focus waits on the previous cell until it comes).
   useLayoutEffect(() => {
     if (!wantFocus.current) return;
     const cell = scroller.current?.querySelector<HTMLElement>(`[data-index="${active}"]`);
