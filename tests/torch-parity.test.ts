@@ -33,8 +33,9 @@ import { registerNativeBackend } from '../src/engine/backend/native-backend';
 import { predictFast } from '../src/engine/backend/native-inference-plan';
 import { torchPython } from '../src/engine/bench/torch';
 import { buildModel } from '../src/engine/models/build-model';
-import { TORCH_BATCH_NORM, torchMapping, toTorchLayout, torchShape, type TorchMapping } from '../src/engine/models/torch-names';
+import { fromTorchLayout, TORCH_BATCH_NORM, torchMapping, toTorchLayout, torchShape, type TorchMapping } from '../src/engine/models/torch-names';
 import type { ModelName } from '../src/engine/types';
+import { readLayersModel, writeLayersModel } from '../src/engine/train/checkpoint';
 import { ScheduledAdam } from '../src/engine/train/optimizer';
 import { trainStep } from '../src/engine/train/train-step';
 import { Rng } from '../src/engine/util/rng';
@@ -227,17 +228,27 @@ async function reference(c: Case): Promise<{ ref: TorchCase; get: (name: string)
   return { ref, get };
 }
 
+function probeTorch(): string | null {
+  const probe = spawnSync(torchPython(), ['-c', 'import torch, torchvision, numpy'], { encoding: 'utf8' });
+  if (probe.status === 0) return null;
+  const why = (probe.stderr || probe.error?.message || '').trim().split('\n').pop();
+  return `PyTorch parity needs ${torchPython()} with torch, torchvision and numpy (Debian: apt-get install python3-torch python3-torchvision python3-numpy; or set SEG_STUDIO_PYTHON): ${why}`;
+}
+const torchMissing = probeTorch();
+
 describe('parity with PyTorch', () => {
+  it('finds PyTorch and torchvision', () => {
+    expect(torchMissing).toBeNull();
+  });
+
   beforeAll(async () => {
-    const probe = spawnSync(torchPython(), ['-c', 'import torch, torchvision, numpy'], { encoding: 'utf8' });
-    if (probe.status !== 0)
-      throw new Error(`PyTorch parity needs ${torchPython()} with torch, torchvision and numpy (Debian: apt-get install python3-torch python3-torchvision python3-numpy; or set SEG_STUDIO_PYTHON): ${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()}`);
     if (!skipNative) expect(reg.reason ?? 'ok', 'native backend unavailable (SEG_STUDIO_SKIP_NATIVE=1 runs only the cpu checks)').toBe('ok');
     expect(endianness()).toBe('LE');
     await useVariant(skipNative ? 'cpu' : 'native plan');
     dir = mkdtempSync(join(tmpdir(), 'torch-parity-'));
     prepared = CASES.map(prepare);
-    torch = runTorch(dir, prepared);
+    // Without PyTorch every check fails with this message (CI installs it; nothing is skipped).
+    torch = torchMissing ? Promise.reject(new Error(torchMissing)) : runTorch(dir, prepared);
     torch.catch(() => undefined); // awaited by every test; keeps an early failure from going unhandled
   });
 
@@ -295,9 +306,12 @@ describe('parity with PyTorch', () => {
         trainable.forEach((w, i) => {
           const g = recorder.grads.get(w.variable.name);
           expect(g, `gradient of ${w.key} (${w.variable.name})`).toBeDefined();
-          const d = maxAbsDiff(toTorchLayout(g!, w.variable.shape as number[], w.layout), refGrads[i]!);
+          const shape = w.variable.shape as number[];
+          const d = maxAbsDiff(toTorchLayout(g!, shape, w.layout), refGrads[i]!);
           const scale = maxAbs(refGrads[i]!);
           expect(d, `gradient of ${w.key}: max |Δ| vs max |PyTorch| ${scale}`).toBeLessThanOrEqual(GRAD_TOL * scale + floor);
+          // And the other way, as an importer of PyTorch weights reads them.
+          expect(maxAbsDiff(g!, fromTorchLayout(refGrads[i]!, shape, w.layout))).toBe(d);
           if (scale > 1e3 * floor && d / scale > worst) [worst, worstKey] = [d / scale, w.key];
         });
 
@@ -325,6 +339,24 @@ describe('parity with PyTorch', () => {
           `(${worstKey}), running stats ${worstStat.toExponential(2)} (variance vs PyTorch's own, Bessel factor left in: ${worstBessel.toExponential(2)})`);
       });
     }
+  });
+
+  it('torch names: a model read back from a checkpoint maps the same; other graphs are refused by name', async () => {
+    const p = prepared[0]!;
+    const ckpt = join(dir, 'checkpoint');
+    await writeLayersModel(ckpt, p.model);
+    const loaded = await readLayersModel(ckpt);
+    const again = torchMapping(loaded);
+    expect(again.model).toBe('unet');
+    expect(again.weights.map((w) => w.key)).toEqual(p.mapping.weights.map((w) => w.key));
+    again.weights.forEach((w, i) => expect(maxAbsDiff(w.variable.read().dataSync(), p.mapping.weights[i]!.variable.read().dataSync()), w.key).toBe(0));
+    loaded.dispose();
+
+    const input = tf.input({ shape: [16, 16, 3] });
+    const conv = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }).apply(input) as tf.SymbolicTensor;
+    const other = tf.model({ inputs: input, outputs: tf.layers.activation({ activation: 'sigmoid' }).apply(conv) as tf.SymbolicTensor });
+    expect(() => torchMapping(other)).toThrow(/not a studio UNet: expected a 1×1 stride-1 convolution with bias.*at layer "conv2d_/);
+    other.dispose();
   });
 
   it('resnet34_unet-b64 encoder: layer1-4 feature maps equal torchvision.models.resnet34 with the same weights', async () => {
