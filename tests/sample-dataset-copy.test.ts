@@ -63,7 +63,7 @@ describe('the sample dataset copy', () => {
     const run = s.store.runs.create({ name: 'r', config: parseRunConfig({ data: bundled }), runDirFor: (id) => join(tmp, 'runs', String(id)) });
     const datasets = { list: () => s.store.datasets.list(), relocate: s.datasets.relocate.bind(s.datasets) };
 
-    const copy = await moveBundledSampleOut(join(tmp, 'data'), datasets, bundled);
+    const copy = (await moveBundledSampleOut(join(tmp, 'data'), datasets, bundled))!;
     expect(copy).toBe(sampleCopyDir(join(tmp, 'data')));
     const after = s.store.datasets.list();
     expect(after.map((d) => [d.id, d.root])).toEqual([[dataset.id, copy]]);
