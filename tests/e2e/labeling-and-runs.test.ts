@@ -20,6 +20,7 @@ import { launchBrowser, screenshot, type BrowserSession } from './browser';
 import { acquireExclusive } from './exclusive';
 import { paintedPixels, waitImagesLoaded } from './page-helpers';
 import { studioApi, type TestApi } from './studio-api';
+import { readBackMasks } from '../helpers/mask-check';
 
 const OXFORD = resolve(import.meta.dirname, '../fixtures/oxford-mini');
 const GENERIC = resolve(import.meta.dirname, '../fixtures/generic-mini');
@@ -253,6 +254,13 @@ describe.sequential('labeling, predictions as labels, resume and export', () => 
     }
     expect(mismatches).toBe(0);
     expect(count(saved.data, (v) => v !== 1 && v !== 2)).toBe(0);
+    // Read by PIL: a one-band trimap whose Dice with the label it replaced (kept as v1) is the
+    // Dice the prediction reported.
+    const [onDisk] = readBackMasks([
+      { mask: file, maskEncoding: 'trimap', truth: join(trainDir, 'annotations', 'trimaps', '.versions', `${sampleId}.v1.png`), photo: join(trainDir, 'images', `${sampleId}.jpg`) },
+    ]).items;
+    expect([onDisk!.mode, onDisk!.bands, onDisk!.size]).toEqual(['L', 1, onDisk!.photoSize]);
+    expect(onDisk!.dice).toBeCloseTo(predicted.items.find((i) => i.sampleId === sampleId)!.dice, 9);
     // A one-epoch model does not reproduce the true trimap: the label really changed.
     expect(changed).toBeGreaterThan(0);
   }, 120_000);
@@ -317,6 +325,38 @@ describe.sequential('labeling, predictions as labels, resume and export', () => 
     expect(await alert.locator('strong').textContent()).toBe(`Exporting masks to ${outside}: `);
     await alert.scrollIntoViewIfNeeded();
     await screenshot(page, '25-export-refused');
+    expect(session.pageErrors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+  });
+
+  it('replaces exported masks only when "Replace existing files" is ticked, keeping the old ones', async () => {
+    const folder = join(tmp, 'data', 'exports', 'again');
+    await page.goto(`${server.url}/#/predictions/${runId}/${trainId}`);
+    await page.getByTestId('prediction-card').first().waitFor();
+    await page.getByLabel('Folder').fill(folder);
+    await page.getByRole('button', { name: 'Export masks' }).click();
+    await page.getByTestId('export-summary').filter({ hasText: 'Wrote 6 masks (0-255)' }).waitFor({ timeout: 60_000 });
+    const names = readdirSync(folder).filter((f) => f.endsWith('.png')).sort();
+    const first = new Map(names.map((f) => [f, readFileSync(join(folder, f))]));
+
+    await page.getByLabel('Pixel values').selectOption('0-1');
+    await page.getByRole('button', { name: 'Export masks' }).click();
+    const alert = page.locator('.export-masks').getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/6 of the 6 mask files already exist/);
+    for (const [f, bytes] of first) expect(readFileSync(join(folder, f)).equals(bytes), f).toBe(true);
+
+    await page.getByLabel(/Replace existing files/).check();
+    await page.getByRole('button', { name: 'Export masks' }).click();
+    await page.getByTestId('export-summary').filter({ hasText: 'replaced 6' }).waitFor({ timeout: 60_000 });
+    await screenshot(page, '26-export-replaced');
+    for (const [f, bytes] of first) expect(readFileSync(join(folder, '.versions', f.replace(/\.png$/, '.v1.png'))).equals(bytes), f).toBe(true);
+    const read = readBackMasks(
+      names.map((f) => ({ mask: join(folder, f), truth: join(trainDir, 'annotations', 'trimaps', f), photo: join(trainDir, 'images', f.replace(/\.png$/, '.jpg')) })),
+    );
+    for (const m of read.items) {
+      expect([m.mode, m.bands, m.size], m.mask).toEqual(['L', 1, m.photoSize]);
+      expect(m.values.every((v) => v === 0 || v === 1), m.mask).toBe(true);
+    }
     expect(session.pageErrors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   });
 });
