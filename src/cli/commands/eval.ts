@@ -6,6 +6,7 @@ import { importDataset } from '../../engine/data/import-dataset';
 import { resolveDataPath } from '../../engine/data/resolve-data-path';
 import { loadCheckpoint } from '../../engine/train/checkpoint';
 import { evaluateModel } from '../../engine/infer/evaluate';
+import { interactiveInputs } from '../../engine/interactive/interactive-batches';
 import { ProgressBar } from '../../engine/util/progress';
 import type { Command } from './command';
 import { printSkipped, skippedForJson } from '../skipped-report';
@@ -43,6 +44,8 @@ export const evalCommand: Command = {
       // The Dice of the masks as `predict` writes them (each photo's own size), beside the
       // training metric at the model's input size.
       atPhotoSize: true,
+      // A click-to-segment checkpoint is scored after one simulated click (eval-interactive measures more).
+      modelInput: interactiveInputs(cfg)?.evalInput,
       onProgress: (d, t) => bar.update(d, t),
     });
     bar.finish();

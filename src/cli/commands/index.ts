@@ -12,10 +12,22 @@ export const commands: Record<string, CommandEntry> = {
   'model-summary': { summary: 'layer and parameter counts of a model', load: async () => (await import('./model-summary')).modelSummaryCommand },
   train: { summary: 'train a model on a dataset', load: async () => (await import('./train')).trainCommand },
   eval: { summary: 'Dice of a checkpoint on a dataset split', load: async () => (await import('./eval')).evalCommand },
+  'eval-interactive': {
+    summary: 'clicks to reach IoU 0.85/0.90, IoU per click and ms per click of a click-to-segment checkpoint',
+    load: async () => (await import('./eval-interactive')).evalInteractiveCommand,
+  },
   predict: { summary: 'predict masks for a folder of photos', load: async () => (await import('./predict')).predictCommand },
   backends: { summary: 'which compute backends load on this machine', load: async () => (await import('./backends')).backendsCommand },
   bench: { summary: 'training and inference images/s for the reference configurations', load: async () => (await import('./bench')).benchCommand },
   serve: { summary: 'serve the studio over HTTP (browser UI + API + events)', load: async () => (await import('./serve')).serveCommand },
+  'export-masks': {
+    summary: 'a dataset\'s labels (or predicted masks) as PNG, COCO RLE or YOLO-seg polygons',
+    load: async () => (await import('./export-masks')).exportMasksCommand,
+  },
+  'import-weights': {
+    summary: 'a PyTorch state_dict (.pth) of the reference UNet/ResNet34-UNet as a studio checkpoint',
+    load: async () => (await import('./import-weights')).importWeightsCommand,
+  },
   runs: { summary: 'list recorded runs, or `runs show ID` for one run with its epochs', load: async () => (await import('./runs')).runsCommand },
   resume: { summary: 'resume an interrupted or stopped run from its last checkpoint', load: async () => (await import('./resume')).resumeCommand },
   dataset: {

@@ -29,6 +29,9 @@ export const trainFlags: FlagSpec[] = [
   { name: 'val-fraction', type: 'number', aliases: ['val_fraction'], description: 'fraction of trainval held out for validation' },
   { name: 'max-train-images', type: 'number', description: 'use at most N training images per epoch (0 = all)' },
   { name: 'no-augment', type: 'boolean', description: 'train without augmentation' },
+  { name: 'interactive', type: 'boolean', description: 'a click-to-segment model: clicks and the previous mask as extra inputs, trained on simulated clicks (docs/interactive.md)' },
+  { name: 'click-radius', type: 'number', description: 'with --interactive: click disk radius in model pixels (default 5)' },
+  { name: 'click-iterations', type: 'number', description: 'with --interactive: at most this many no-gradient click rounds per batch (default 3)' },
   { ...BACKEND_FLAG, default: undefined },
   { name: 'out', type: 'string', aliases: ['output_dir', 'save_path'], description: 'run folder for checkpoints', default: 'runs/latest' },
   { name: 'resume', type: 'string', description: 'continue from a checkpoint folder (e.g. RUN/last)' },
@@ -65,6 +68,10 @@ export function configFromFlags(f: Record<string, string | number | boolean | un
     backend: pick(str(f, 'backend'), base.backend),
   };
   if (f['no-augment']) cfg.augment = { enabled: false };
+  const clickRadius = num(f, 'click-radius');
+  const clickIterations = num(f, 'click-iterations');
+  if (!f.interactive && (clickRadius !== undefined || clickIterations !== undefined)) throw new UsageError('--click-radius and --click-iterations apply to --interactive runs only');
+  if (f.interactive) cfg.interactive = { enabled: true, clickRadius, maxIterations: clickIterations };
   for (const k of Object.keys(cfg)) if (cfg[k] === undefined) delete cfg[k];
   return cfg as RunConfigInput;
 }

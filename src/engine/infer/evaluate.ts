@@ -4,7 +4,7 @@
 // to each photo's own size, thresholded, against the label as stored (what a user's files score).
 import * as tf from '@tensorflow/tfjs';
 import type { Sample } from '../types';
-import { iterateBatches, batchCount } from '../train/batches';
+import { iterateBatches, batchCount, type Batch } from '../train/batches';
 import { RateMeter } from '../util/progress';
 import { predictFast } from '../backend/native-inference-plan';
 import { decodeMask } from '../data/decode';
@@ -18,6 +18,8 @@ export interface EvaluateOptions {
   /** Also score each image at its own size (decodes every label at full size once more). */
   atPhotoSize?: boolean;
   onProgress?: (done: number, total: number, imagesPerSecond: number, etaSeconds: number) => void;
+  /** The model's input for a batch when it is not the RGB batch itself (a click-to-segment model's clicks). */
+  modelInput?: (batch: Batch) => { x: Float32Array; channels: number };
 }
 
 export interface EvaluateResult {
@@ -58,8 +60,9 @@ export async function evaluateModel(model: tf.LayersModel, samples: Sample[], op
     dropLast: false,
   })) {
     const n = batch.ids.length;
+    const input = opts.modelInput ? opts.modelInput(batch) : { x: batch.x, channels: 3 };
     const stats = tf.tidy(() => {
-      const x = tf.tensor4d(batch.x, [n, opts.size, opts.size, 3]);
+      const x = tf.tensor4d(input.x, [n, opts.size, opts.size, input.channels]);
       const y = tf.tensor4d(batch.y, [n, opts.size, opts.size, 1]);
       const p = predictFast(model, x) as tf.Tensor4D;
       const pc = tf.clipByValue(p, 1e-7, 1 - 1e-7);

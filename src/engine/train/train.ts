@@ -18,6 +18,7 @@ import { scheduledLr } from './lr-schedule';
 import { TimeBudget, type BudgetPlan } from './time-budget';
 import { resolveDataPath } from '../data/resolve-data-path';
 import type { TrainEvent, TrainResult } from './train-events';
+import { interactiveInputs } from '../interactive/interactive-batches';
 
 export interface TrainOptions {
   config: RunConfig;
@@ -51,6 +52,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   // A time-budgeted run replaces `epochs` with its plan after the first epoch (time-budget.ts).
   let config = opts.config;
   const backend = await selectBackend(config.backend);
+  // A click-to-segment run feeds clicks and a previous mask beside the photo (undefined: plain run).
+  const inputs = interactiveInputs(config);
 
   let model: tf.LayersModel;
   let startEpoch = 0;
@@ -63,13 +66,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     // The caller merges the stored config with what it overrides (epochs, backend); the model
     // architecture always comes from the checkpoint itself.
     model = ckpt.model;
+    const channels = model.inputs[0]?.shape[3];
+    if (channels !== (inputs?.channels ?? 3)) {
+      throw new Error(`${opts.resumeFrom}: the checkpoint's model takes ${channels} input channels; this run${inputs ? ' is interactive (6)' : ' is not interactive (3)'}`);
+    }
     startEpoch = ckpt.meta.epoch;
     history = ckpt.meta.history;
     bestValidDice = ckpt.meta.bestValidDice;
     bestEpoch = ckpt.meta.bestEpoch;
     optimizerWeights = ckpt.optimizerWeights;
   } else {
-    model = buildModel({ model: config.model, base: config.base, size: config.size, seed: config.seed });
+    model = buildModel({ model: config.model, base: config.base, size: config.size, seed: config.seed, inChannels: inputs?.channels });
   }
 
   const report =
@@ -139,7 +146,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         break;
       }
       const n = batch.ids.length;
-      const x = tf.tensor4d(batch.x, [n, config.size, config.size, 3]);
+      const xData = inputs ? await inputs.trainInput(model, batch, epoch, batchIndex) : batch.x;
+      const x = tf.tensor4d(xData, [n, config.size, config.size, inputs?.channels ?? 3]);
       const y = tf.tensor4d(batch.y, [n, config.size, config.size, 1]);
       const { loss: value, parts } = trainStep(model, optimizer, x, y);
       const next = tf.tidy(() => tf.add(sums, tf.mul(parts, n)));
@@ -184,6 +192,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       size: config.size,
       batchSize: Math.max(config.batchSize, 4),
       previewCount: opts.previewCount ?? 0,
+      modelInput: inputs?.evalInput,
       onProgress: (done, total, rate, eta) =>
         emit({ type: 'progress', phase: 'valid', epoch: epoch + 1, epochs: config.epochs, batch: done, batches: total, imagesPerSecond: rate, etaSeconds: eta }),
     });
@@ -248,6 +257,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const test = await evaluateModel(best.model, splits.test, {
       size: config.size,
       batchSize: Math.max(config.batchSize, 4),
+      modelInput: inputs?.evalInput,
       onProgress: (done, total, rate, eta) =>
         emit({ type: 'progress', phase: 'test', epoch: config.epochs, epochs: config.epochs, batch: done, batches: total, imagesPerSecond: rate, etaSeconds: eta }),
     });

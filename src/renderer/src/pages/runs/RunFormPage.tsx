@@ -165,6 +165,10 @@ export function RunFormPage() {
             <option value="resnet34_unet">ResNet34-UNet</option>
           </select>
         </Field>
+        <label className="inline" htmlFor="run-interactive" title="Clicks and the previous mask as extra inputs, trained on simulated clicks; validation Dice is after one click">
+          <input id="run-interactive" type="checkbox" checked={Boolean(values.interactive)} onChange={(e) => edit((v) => ({ ...v, interactive: e.target.checked }))} />
+          interactive (click-to-segment)
+        </label>
         <Field id="run-schedule" label="Learning-rate schedule" error={errors.schedule}>
           <select id="run-schedule" value={values.schedule} onChange={(e) => edit((v) => ({ ...v, schedule: e.target.value as typeof v.schedule }))}>
             <option value="cosine">cosine annealing</option>

@@ -16,6 +16,8 @@ export interface FormValues {
   backend: string;
   numbers: Record<NumberField, string>;
   augment: AugmentConfig;
+  /** A click-to-segment run (docs/interactive.md); absent in values saved before it existed. */
+  interactive?: boolean;
 }
 
 const DEFAULTS = runConfigSchema.parse({ data: 'x' });
@@ -34,7 +36,7 @@ export function initialValues(data: string, augment: AugmentConfig): FormValues 
  */
 export function applyPreset(v: FormValues, preset: Partial<RunConfigInput>): FormValues {
   const base = initialValues(v.data, v.augment);
-  const next: FormValues = { ...base, name: v.name, numbers: { ...base.numbers } };
+  const next: FormValues = { ...base, name: v.name, interactive: v.interactive, numbers: { ...base.numbers } };
   for (const k of NUMBER_FIELDS) if (preset[k] !== undefined) next.numbers[k] = String(preset[k]);
   if (preset.model) next.model = preset.model;
   if (preset.schedule) next.schedule = preset.schedule;
@@ -100,6 +102,7 @@ function saveValues(v: FormValues): void {
 
 export function toConfig(v: FormValues): Record<string, unknown> {
   const c: Record<string, unknown> = { data: v.data, model: v.model, schedule: v.schedule, backend: v.backend, augment: v.augment };
+  if (v.interactive) c.interactive = { enabled: true };
   for (const k of NUMBER_FIELDS) {
     const s = v.numbers[k].trim();
     // Empty means "the default"; anything else must be a number, or zod names the field.
