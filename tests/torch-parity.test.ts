@@ -16,13 +16,15 @@
 // PyTorch side: tests/helpers/torch_parity.py, run once for all cases with Debian's python3-torch
 // (/usr/bin/python3, or SEG_STUDIO_PYTHON); without torch this file FAILS, it does not skip.
 //
-// Sizes: the gradients are compared where float32 itself is well conditioned. At 64² the
-// ResNet34-UNet's bottleneck batch norm sees 1×1 maps (2 values per channel at batch 2) and its
-// backward pass is pure rounding noise: PyTorch in float32 is then 0.6 % away from PyTorch in
-// float64 on some weights. At 128², base 16, every gradient of both sides is within 2e-5 of
-// float64. The base-64 model (torchvision's widths) is checked in eval mode at 64².
+// Sizes: gradients are compared where float32 itself is well conditioned, measured against
+// PyTorch in float64. For the base-64 ResNet34-UNet PyTorch's own float32 gradients are 0.6-0.75 %
+// (of a weight's largest gradient) away from float64 on some weights, at 64² (its bottleneck batch
+// norm sees 1×1 maps, 2 or 4 values per channel, whose backward pass is rounding noise) and at
+// 128²; the studio's were 0.15-0.26 % and 2e-5 there. At 128², bases 8 and 16, both sides are
+// within 1e-5 of float64. So the gradients use base 8 at 128², and the base-64 model
+// (torchvision's widths) is checked in eval mode at 64².
 import * as tf from '@tensorflow/tfjs';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { endianness, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -67,7 +69,7 @@ interface Case {
 // backend; the plans' agreement with that graph on the ResNet34-UNet is native-training-plan.test.ts'.
 const CASES: Case[] = [
   { name: 'unet-b8', model: 'unet', base: 8, size: 64, batch: 2, evalOn: [...NATIVE, 'cpu'], trainOn: NATIVE },
-  { name: 'resnet34_unet-b16', model: 'resnet34_unet', base: 16, size: 128, batch: 2, evalOn: NATIVE.length ? ['native plan'] : ['cpu'], trainOn: NATIVE.slice(0, 1) },
+  { name: 'resnet34_unet-b8', model: 'resnet34_unet', base: 8, size: 128, batch: 2, evalOn: NATIVE.length ? ['native plan'] : ['cpu'], trainOn: NATIVE.slice(0, 1) },
   { name: 'resnet34_unet-b64', model: 'resnet34_unet', base: 64, size: 64, batch: 1, evalOn: NATIVE.length ? ['native plan'] : ['cpu'], trainOn: [], encoder: true },
 ];
 
@@ -228,17 +230,12 @@ async function reference(c: Case): Promise<{ ref: TorchCase; get: (name: string)
   return { ref, get };
 }
 
-function probeTorch(): string | null {
-  const probe = spawnSync(torchPython(), ['-c', 'import torch, torchvision, numpy'], { encoding: 'utf8' });
-  if (probe.status === 0) return null;
-  const why = (probe.stderr || probe.error?.message || '').trim().split('\n').pop();
-  return `PyTorch parity needs ${torchPython()} with torch, torchvision and numpy (Debian: apt-get install python3-torch python3-torchvision python3-numpy; or set SEG_STUDIO_PYTHON): ${why}`;
-}
-const torchMissing = probeTorch();
-
 describe('parity with PyTorch', () => {
-  it('finds PyTorch and torchvision', () => {
-    expect(torchMissing).toBeNull();
+  // Without PyTorch the helper exits naming the packages to install, and every check fails
+  // with that message (CI installs them; nothing is skipped).
+  it('runs the PyTorch side (torch, torchvision, numpy)', async () => {
+    const t = await torch;
+    expect(Object.keys(t.cases).sort()).toEqual(CASES.map((c) => c.name).sort());
   });
 
   beforeAll(async () => {
@@ -247,8 +244,7 @@ describe('parity with PyTorch', () => {
     await useVariant(skipNative ? 'cpu' : 'native plan');
     dir = mkdtempSync(join(tmpdir(), 'torch-parity-'));
     prepared = CASES.map(prepare);
-    // Without PyTorch every check fails with this message (CI installs it; nothing is skipped).
-    torch = torchMissing ? Promise.reject(new Error(torchMissing)) : runTorch(dir, prepared);
+    torch = runTorch(dir, prepared);
     torch.catch(() => undefined); // awaited by every test; keeps an early failure from going unhandled
   });
 

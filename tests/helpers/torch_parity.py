@@ -18,9 +18,14 @@ import json
 import os
 import sys
 
-import numpy as np
-import torch
-from torch import nn
+try:
+    import numpy as np
+    import torch
+    import torchvision
+    from torch import nn
+except ImportError as err:
+    raise SystemExit(f"PyTorch parity needs torch, torchvision and numpy in {sys.executable} (Debian: apt-get install "
+                     f"python3-torch python3-torchvision python3-numpy; or set SEG_STUDIO_PYTHON): {err}")
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 import torch_reference_models as ref  # noqa: E402
@@ -76,8 +81,6 @@ def load_state(net, case, blob):
 
 
 def torchvision_features(case, blob, x, out):
-    import torchvision
-
     with no_default_init():
         tv = torchvision.models.resnet34(weights=None)
     enc = {s["key"][len("encoder."):]: torch.from_numpy(read(blob, s)) for s in case["state"] if s["key"].startswith("encoder.")}
@@ -102,13 +105,16 @@ def run_case(case, blob, out):
     res = {}
 
     net.eval()
+    stages = []
+    if case.get("encoder"):  # the reference's own stage outputs, kept as the eval pass computes them
+        for i in range(1, 5):
+            getattr(net.encoder, f"layer{i}").register_forward_hook(lambda m, inp, o, i=i: stages.append((i, nhwc(o))))
     with torch.no_grad():
         out.put(f"{name}/eval/out", nhwc(net(x)))
+    for i, f in stages:
+        out.put(f"{name}/reference/layer{i}", f)
     if case.get("encoder"):
         torchvision_features(case, blob, x, out)
-        with torch.no_grad():
-            for i, f in enumerate(net.encoder(x), 1):
-                out.put(f"{name}/reference/layer{i}", nhwc(f))
 
     if not case.get("train"):
         return res
