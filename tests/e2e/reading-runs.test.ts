@@ -317,6 +317,32 @@ describe.sequential('reading and starting runs', () => {
     const diceLegend = page.getByTestId('chart-dice').locator('li', { hasText: 'train Dice' }).locator('svg.legend-marker');
     const diceStroke = (await page.getByTestId('chart-dice').locator('g[data-series="train Dice"] polyline').getAttribute('stroke'))!;
     expect((await renderedColours(diceLegend)).filter((c) => near(c, hexRgb(diceStroke))).length).toBeGreaterThan(10);
+  });
+
+  it('with runs measured, opens the form on the heaviest preset whose whole run the estimate puts within an hour', async () => {
+    // The expected choice, worked out here from the service's estimates for each preset.
+    const presets = await api.runs.presets();
+    const totals: Array<{ name: string; seconds: number }> = [];
+    for (const p of presets) {
+      const cfg = { model: 'unet', base: 64, size: 256, epochs: 20, batchSize: 4, learningRate: 1e-3, ...p.config, data: datasetDir };
+      try {
+        totals.push({ name: p.name, seconds: (await api.runs.estimateEpoch({ config: cfg })).secondsPerEpoch * (cfg.epochs as number) });
+      } catch {
+        /* no comparable history (ResNet34-UNet): not a candidate */
+      }
+    }
+    const fitting = totals.filter((t) => t.seconds <= 3600).sort((a, b) => b.seconds - a.seconds);
+    expect(fitting.length).toBeGreaterThan(0);
+    const expected = fitting[0]!.name;
+    expect(totals.find((t) => t.name === 'reference')!.seconds).toBeGreaterThan(3600);
+    // A new tab's form (no values kept): the runs above measured this machine.
+    await page.goto(`${server.url}/#/runs`);
+    await page.evaluate(() => sessionStorage.removeItem('seg-studio:new-run-form'));
+    await page.reload();
+    await page.goto(`${server.url}/#/new-run`);
+    await page.getByTestId('preset-description').filter({ hasText: `Opened on ${expected}: the heaviest preset whose whole run` }).waitFor({ timeout: 30_000 });
+    expect(await page.getByLabel('Preset').inputValue()).toBe(expected);
+    await screenshot(page, '49-run-form-measured');
     expect(session.pageErrors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   });
 });
