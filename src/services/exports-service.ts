@@ -1,11 +1,13 @@
 // Exports: predicted masks as one-band PNG files (0/255 or 0/1) and a run's model folder. A mask
 // export never writes into an opened dataset's photos or labels, and replaces existing files only
 // when asked, keeping each replaced file in .versions/ (mask-export-target.ts).
-import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StudioError, type ExportMasksResult, type ExportModelResult, type SplitName } from '../shared/contract';
 import { resolveCheckpointDir } from '../engine/train/checkpoint';
 import type { EventBus } from './event-bus';
+import { checkpointToOnnx } from '../engine/export/onnx/export-onnx';
+import { copyTfjsModel, refuseExistingModelFiles, tfjsModelFiles, writeModelFile } from './model-export-files';
 import { encodeMask, readMaskFile } from './mask-png';
 import { refuseDatasetFolders, refuseExistingFiles, writeMaskFile } from './mask-export-target';
 import type { PathGuard } from './path-guard';
@@ -75,24 +77,40 @@ export class ExportsService {
     }
   }
 
-  model(input: { runId: number; folder: string; which: 'best' | 'last' }): ExportModelResult {
+  /**
+   * A run's checkpoint as a TensorFlow.js folder (model.json, weights.bin, checkpoint.json; not
+   * the optimizer state) or as one ONNX file (model.onnx, model-fp16.onnx with fp16) in `folder`.
+   * Existing files are refused unless `overwrite` (then kept in .versions/), see model-export-files.ts.
+   */
+  async model(input: { runId: number; folder: string; which: 'best' | 'last'; format?: 'tfjs' | 'onnx'; fp16?: boolean; overwrite?: boolean }): Promise<ExportModelResult> {
     const run = this.deps.store.runs.get(input.runId);
     if (!run) throw new StudioError('NOT_FOUND', `run ${input.runId} does not exist`);
     const folder = this.deps.guard.check(input.folder, 'export folder');
+    const format = input.format ?? 'tfjs';
+    const overwrite = input.overwrite ?? false;
+    if (input.fp16 && format !== 'onnx') throw new StudioError('INVALID_ARGUMENT', 'fp16 applies to the ONNX format only');
     let src: string;
     try {
       src = resolveCheckpointDir(join(run.runDir, input.which));
     } catch {
       throw new StudioError('NOT_FOUND', `run ${input.runId} has no ${input.which} checkpoint yet`);
     }
-    const exportId = this.deps.store.exports.create({ runId: input.runId, kind: 'model', folder, detail: { which: input.which } });
+    const how = 'ask to overwrite';
+    const onnxName = input.fp16 ? 'model-fp16.onnx' : 'model.onnx';
+    if (format === 'onnx') refuseExistingModelFiles([join(folder, onnxName)], overwrite, how);
+    else refuseExistingModelFiles(tfjsModelFiles(src).map((f) => join(folder, f)), overwrite, how);
+    const t0 = performance.now();
+    const exportId = this.deps.store.exports.create({ runId: input.runId, kind: 'model', folder, detail: { which: input.which, format, fp16: Boolean(input.fp16), overwrite } });
     try {
       mkdirSync(folder, { recursive: true });
-      // The optimizer state is for resuming, not for using the model: leave it behind.
-      cpSync(src, folder, { recursive: true, filter: (f) => !f.endsWith('optimizer.bin') });
-      const files = readdirSync(folder).filter((f) => existsSync(join(folder, f)));
+      let files: string[];
+      if (format === 'onnx') {
+        const onnx = await checkpointToOnnx(src, { fp16: input.fp16, runId: run.id, runName: run.name });
+        writeModelFile(join(folder, onnxName), onnx.bytes, overwrite);
+        files = [onnxName];
+      } else files = copyTfjsModel(src, folder, overwrite, how);
       this.deps.store.exports.finish(exportId, files.length);
-      return { exportId, folder, files };
+      return { exportId, folder, files, format, seconds: (performance.now() - t0) / 1000 };
     } catch (err) {
       this.deps.store.exports.fail(exportId, (err as Error).message);
       throw err;

@@ -17,6 +17,7 @@ export const commands: Record<string, CommandEntry> = {
     load: async () => (await import('./eval-interactive')).evalInteractiveCommand,
   },
   export: { summary: 'a checkpoint as an ONNX file (opset 17, dynamic batch; --fp16) or a TensorFlow.js folder', load: async () => (await import('./export')).exportCommand },
+  export: { summary: 'a checkpoint as an ONNX file (opset 17, dynamic batch; --fp16), a TensorFlow.js folder or a PyTorch state_dict (.pth)', load: async () => (await import('./export')).exportCommand },
   predict: { summary: 'predict masks for a folder of photos', load: async () => (await import('./predict')).predictCommand },
   backends: { summary: 'which compute backends load on this machine', load: async () => (await import('./backends')).backendsCommand },
   bench: { summary: 'training and inference images/s for the reference configurations', load: async () => (await import('./bench')).benchCommand },

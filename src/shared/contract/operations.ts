@@ -148,9 +148,22 @@ export const contract = {
         overwrite: z.boolean().default(false),
       }),
     ),
-    /** Copies the run's checkpoint (TensorFlow.js layers format) into a folder. */
+    /**
+     * Writes the run's checkpoint into a folder: TensorFlow.js layers format (model.json,
+     * weights.bin), ONNX (model.onnx; model-fp16.onnx with fp16) or PyTorch (model.pth, the reference
+     * model's state_dict, docs/interop.md). Existing files are refused
+     * (CONFLICT) unless overwrite, which keeps each replaced file in .versions/.
+     */
     model: op<T.ExportModelResult>()(
-      z.object({ runId, folder: pathSchema, which: z.enum(['best', 'last']).default('best') }),
+      z.object({
+        runId,
+        folder: pathSchema,
+        which: z.enum(['best', 'last']).default('best'),
+        format: z.enum(['tfjs', 'onnx']).default('tfjs'),
+        /** ONNX only: float16 weights and arithmetic (float32 input and output). */
+        fp16: z.boolean().default(false),
+        overwrite: z.boolean().default(false),
+      }),
     ),
   },
   system: {

@@ -161,6 +161,8 @@ export interface ExportModelResult {
   exportId: number;
   folder: string;
   files: string[];
+  format: 'tfjs' | 'onnx';
+  seconds: number;
 }
 
 export interface BackendInfo {
