@@ -52,6 +52,7 @@ export function createHandlers(s: StudioServices): Handlers {
     },
     exports: {
       masks: (a) => s.exports.masks(a),
+      labels: (a) => s.exports.labels(a),
       model: (a) => s.exports.model(a),
     },
     system: {

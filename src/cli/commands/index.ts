@@ -30,6 +30,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'a PyTorch state_dict (.pth) of the reference UNet/ResNet34-UNet as a studio checkpoint',
     load: async () => (await import('./import-weights')).importWeightsCommand,
   },
+  'export-masks': {
+    summary: 'a dataset\'s labels (or predicted masks) as PNG, COCO RLE or YOLO-seg polygons',
+    load: async () => (await import('./export-masks')).exportMasksCommand,
+  },
   runs: { summary: 'list recorded runs, or `runs show ID` for one run with its epochs', load: async () => (await import('./runs')).runsCommand },
   resume: { summary: 'resume an interrupted or stopped run from its last checkpoint', load: async () => (await import('./resume')).resumeCommand },
   dataset: {

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { formatHelp, parseArgs, num, requireStr, str, type FlagSpec } from '../args';
+import { formatHelp, parseArgs, num, requireStr, str, type FlagSpec, UsageError } from '../args';
+import { predictToFormat } from './predict-to-format';
 import { CliOutput } from '../output';
 import { selectBackend } from '../../engine/backend/select-backend';
 import { loadCheckpoint } from '../../engine/train/checkpoint';
@@ -16,6 +17,7 @@ const flags: FlagSpec[] = [
   { name: 'input', type: 'string', aliases: ['data_path', 'input_dir'], description: 'folder of photos (or one photo)' },
   { name: 'out', type: 'string', aliases: ['output_dir'], description: 'folder for NAME.png masks', default: 'predictions' },
   { name: 'binary01', type: 'boolean', description: 'write masks as 0/1 instead of 0/255' },
+  { name: 'format', type: 'string', description: 'png (one NAME.png each) | coco (annotations.json, RLE) | yolo (NAME.txt polygons)', default: 'png' },
   { name: 'overlay', type: 'boolean', description: 'also write OUT/overlays/NAME.png (photo with the mask tinted)' },
   { name: 'overwrite', type: 'boolean', description: 'replace files already in OUT (each old file is kept in .versions/); else refused' },
   { name: 'batch-size', type: 'number', aliases: ['batch_size'], description: 'images per step', default: 4 },
@@ -24,7 +26,7 @@ const flags: FlagSpec[] = [
 ];
 
 export const predictCommand: Command = {
-  help: () => formatHelp('seg-studio predict --checkpoint PATH --input DIR --out DIR [--overlay] [--binary01] [--overwrite] [--json]', flags),
+  help: () => formatHelp('seg-studio predict --checkpoint PATH --input DIR --out DIR [--format png|coco|yolo] [--overlay] [--binary01] [--overwrite] [--json]', flags),
   async run(argv) {
     const { flags: f } = parseArgs(argv, flags);
     const out = new CliOutput(Boolean(f.json));
@@ -40,6 +42,9 @@ export const predictCommand: Command = {
     // existing files unless asked: both checked before anything is loaded.
     const overwrite = Boolean(f.overwrite);
     refuseDatasetFolders(outDir, datasetsAround(outDir));
+    const format = str(f, 'format')!;
+    if (format === 'coco' || format === 'yolo') return predictToFormat({ format, f, out, images, ignored, outDir, overwrite });
+    if (format !== 'png') throw new UsageError('--format must be png, coco or yolo');
     refuseExistingFiles(planOutputs(images, outDir, Boolean(f.overlay)).flatMap((p) => (p.overlay ? [p.mask, p.overlay] : [p.mask])), overwrite, 'pass --overwrite');
     const backend = await selectBackend(str(f, 'backend') as never);
     out.info(`backend: ${backend.backend} (${backend.device})`);

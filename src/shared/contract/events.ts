@@ -27,7 +27,8 @@ export interface StudioEvents {
     backend?: string;
     device?: string;
   };
-  'export:progress': { exportId: number; runId: number; split: SplitName; done: number; total: number };
+  /** exportId and runId are null for an export of a dataset's own labels (exports.labels; split may be 'all'). */
+  'export:progress': { exportId: number | null; runId: number | null; datasetId?: number; split: SplitName | 'all'; done: number; total: number };
   'dataset:import-progress': { path: string; done: number; total: number };
   /**
    * datasets.download: bytes of the archive `file` in phases download/verify/extract, samples

@@ -25,6 +25,7 @@ const datasetId = id;
 const runId = id;
 const sampleId = z.string().min(1).max(512);
 const split = z.enum(['train', 'valid', 'test']);
+const maskExportFormat = z.enum(['0-255', '0-1', 'png-0-255', 'png-0-1', 'coco', 'yolo']);
 /** Bytes cross IPC as Uint8Array; the HTTP wire codec decodes {"$bytes"} into one first. */
 const bytes = z.instanceof(Uint8Array);
 
@@ -136,14 +137,28 @@ export const contract = {
     mask: op<T.MaskImage>()(z.object({ runId, datasetId, sampleId })),
   },
   exports: {
-    /** Writes predicted masks as PNG files. Emits export:progress. */
+    /**
+     * Writes predicted masks: PNG files (0/255 or 0/1; '0-255'/'0-1' are the older names), COCO
+     * annotations.json (RLE) or YOLO-seg polygon .txt files. Emits export:progress.
+     */
     masks: op<T.ExportMasksResult>()(
       z.object({
         runId,
         datasetId,
         split,
         folder: pathSchema,
-        format: z.enum(['0-255', '0-1']).default('0-255'),
+        format: maskExportFormat.default('0-255'),
+        /** Replace files already in the folder (each old file is kept in .versions/); else refused. */
+        overwrite: z.boolean().default(false),
+      }),
+    ),
+    /** Writes a dataset's own labels (masks/trimaps, decoded by its layout) in the same formats. Emits export:progress (runId null). */
+    labels: op<T.ExportLabelsResult>()(
+      z.object({
+        datasetId,
+        split: z.enum(['train', 'valid', 'test', 'all']).default('all'),
+        folder: pathSchema,
+        format: maskExportFormat.default('png-0-255'),
         /** Replace files already in the folder (each old file is kept in .versions/); else refused. */
         overwrite: z.boolean().default(false),
       }),
@@ -159,7 +174,7 @@ export const contract = {
         runId,
         folder: pathSchema,
         which: z.enum(['best', 'last']).default('best'),
-        format: z.enum(['tfjs', 'onnx']).default('tfjs'),
+        format: z.enum(['tfjs', 'onnx', 'pytorch']).default('tfjs'),
         /** ONNX only: float16 weights and arithmetic (float32 input and output). */
         fp16: z.boolean().default(false),
         overwrite: z.boolean().default(false),

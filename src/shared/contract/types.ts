@@ -153,7 +153,27 @@ export interface ExportMasksResult {
   files: number;
   /** Files that existed and were replaced (asked with overwrite); each old one is in .versions/. */
   replaced: number;
-  format: '0-255' | '0-1';
+  format: MaskExportFormatName;
+  seconds: number;
+  /** Masks exported (for COCO all of them go into one annotations.json). */
+  images?: number;
+  /** COCO annotations or YOLO polygon lines written; null for PNG. */
+  objects?: number | null;
+}
+
+/** '0-255'/'0-1' are the older names of 'png-0-255'/'png-0-1'. */
+export type MaskExportFormatName = '0-255' | '0-1' | 'png-0-255' | 'png-0-1' | 'coco' | 'yolo';
+
+/** A dataset's own labels exported (no run, so no row in the export log). */
+export interface ExportLabelsResult {
+  datasetId: number;
+  split: SplitName | 'all';
+  folder: string;
+  files: number;
+  replaced: number;
+  format: MaskExportFormatName;
+  images: number;
+  objects: number | null;
   seconds: number;
 }
 
@@ -161,7 +181,7 @@ export interface ExportModelResult {
   exportId: number;
   folder: string;
   files: string[];
-  format: 'tfjs' | 'onnx';
+  format: 'tfjs' | 'onnx' | 'pytorch';
   seconds: number;
 }
 
