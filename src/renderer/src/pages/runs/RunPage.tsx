@@ -49,7 +49,8 @@ export function RunPage({ runId }: { runId: number }) {
   const view = run.status === 'running' ? live.view(runId) : null;
   const dataset = datasets.find((d) => d.root === run.config.data);
   const wall = run.startedAt ? ((run.finishedAt ? Date.parse(run.finishedAt) : Date.now()) - Date.parse(run.startedAt)) / 1000 : null;
-  const training = view ? view.trainingSeconds : run.trainingSeconds;
+  // The live part is an estimate; it never shows more training than time has passed since the start.
+  const training = Math.min(view ? view.trainingSeconds : run.trainingSeconds, wall ?? Infinity);
   const defaultTarget = run.status === 'completed' ? run.epochs + 5 : run.epochs;
   const target = moreEpochs.trim() ? Number(moreEpochs) : defaultTarget;
   const targetOk = Number.isInteger(target) && target > run.epochsCompleted && target <= 10000;
