@@ -169,10 +169,14 @@ describe.sequential('reading and starting runs', () => {
     expect(await page.title()).toMatch(new RegExp(`^\\d+% · .+ left · #${runA} eta — Pet Segmentation Studio$`));
     await screenshot(page, '42-runs-live');
 
-    await page.goto(`${server.url}/#/runs/${runA}`);
+    // The queued run's own page says the same, with a link to the run it waits for.
+    await page.goto(`${server.url}/#/runs/${runB}`);
+    await page.getByRole('status').filter({ hasText: `waiting for run #${runA} on the cpu` }).waitFor();
+    await page.getByRole('link', { name: `run #${runA}` }).click();
+    await page.waitForURL(new RegExp(`#/runs/${runA}$`));
     await page.getByTestId('run-progress').waitFor();
     // Once two epochs are in and the page has seen a few batches, note the prediction and time it.
-    await page.getByTestId('run-epochs').filter({ hasText: /^[3-7]\/12 epochs$/ }).waitFor({ timeout: 120_000 });
+    await page.getByTestId('run-epochs').filter({ hasText: /^[3-8]\/12 epochs$/ }).waitFor({ timeout: 120_000 });
     await page.getByTestId('run-speed').filter({ hasText: /^\d+\.\d img\/s/ }).waitFor({ timeout: 30_000 });
     const speed = (await page.getByTestId('run-speed').textContent()) ?? '';
     expect(Number(/^(\d+\.\d) img\/s/.exec(speed)![1])).toBeGreaterThan(0);
