@@ -133,12 +133,21 @@ def check_coco(ann_path, sources):
 def fill_holes(mask):
     """Background not 4-connected to the outside (the dual of 8-connected foreground) becomes foreground."""
     h, w = mask.shape
-    padded = np.zeros((h + 2, w + 2), np.uint8)
-    padded[1:-1, 1:-1] = mask
-    im = Image.fromarray(padded * 255).copy()  # fromarray may share the read-only array
-    ImageDraw.floodfill(im, (0, 0), 128)  # PIL floods 4-connected neighbours
-    outside = np.asarray(im)[1:-1, 1:-1] == 128
-    return ~outside
+    bg = np.zeros((h + 2, w + 2), bool)
+    bg[1:-1, 1:-1] = ~mask
+    bg[0, :] = bg[-1, :] = bg[:, 0] = bg[:, -1] = True
+    outside = np.zeros_like(bg)
+    outside[0, :] = outside[-1, :] = outside[:, 0] = outside[:, -1] = True
+    while True:  # grow the outside through background, one 4-neighbour step at a time
+        grown = outside.copy()
+        grown[1:, :] |= outside[:-1, :]
+        grown[:-1, :] |= outside[1:, :]
+        grown[:, 1:] |= outside[:, :-1]
+        grown[:, :-1] |= outside[:, 1:]
+        grown &= bg
+        if (grown == outside).all():
+            return ~outside[1:-1, 1:-1]
+        outside = grown
 
 
 def parse_yolo(path, problems):
