@@ -100,25 +100,25 @@ interface TorchResults {
  * ResNet34-UNet with the studio's own initialiser (tfjs' truncated normal, ~0.2 µs a draw) costs
  * ~9 s for its 48 M weights; the weights' origin does not matter here, their scale does.
  */
-function fillWeights(model: tf.LayersModel, seed: number): void {
+function fillWeights(mapping: TorchMapping, seed: number): void {
   const rng = new Rng(seed);
-  for (const w of model.trainableWeights) {
-    const shape = w.shape as number[];
+  for (const w of mapping.weights.filter((q) => q.trainable)) {
+    const shape = w.variable.shape as number[];
     const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
     // Conv2D [h, w, in, out], Conv2DTranspose [h, w, out, in]: the input side of each kernel.
-    const fanIn = shape.length === 4 ? shape[0]! * shape[1]! * (w.originalName.includes('transpose') ? shape[3]! : shape[2]!) : 0;
+    const fanIn = w.layout === 'vector' ? 0 : shape[0]! * shape[1]! * (w.layout === 'convTranspose2d' ? shape[3]! : shape[2]!);
     const limit = fanIn ? Math.sqrt(6 / fanIn) : 0.1;
     for (let i = 0; i < values.length; i++) values[i] = rng.uniform(-limit, limit);
-    w.write(tf.tensor(values, shape));
+    w.variable.write(tf.tensor(values, shape));
   }
 }
 
 function prepare(c: Case, index: number): Prepared {
   const big = c.base === 64 && c.model === 'resnet34_unet';
   const model = buildModel({ model: c.model, base: c.base, size: c.size, seed: 3 + index, randomWeights: !big });
-  if (big) fillWeights(model, 11);
-  randomizeBatchNorms(model, 17 + index);
   const mapping = torchMapping(model, c.model);
+  if (big) fillWeights(mapping, 11);
+  randomizeBatchNorms(model, 17 + index);
   // Inputs in the range of ImageNet-normalised photos; a mask with about 40 % foreground.
   const x = tf.randomUniform([c.batch, c.size, c.size, 3], -2, 2.5, 'float32', 5 + index) as tf.Tensor4D;
   const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([c.batch, c.size, c.size, 1], 0, 1, 'float32', 9 + index), 0.6), 'float32')) as tf.Tensor4D;
