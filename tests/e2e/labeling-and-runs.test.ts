@@ -338,7 +338,7 @@ describe.sequential('labeling, predictions as labels, resume and export', () => 
     const names = readdirSync(folder).filter((f) => f.endsWith('.png')).sort();
     const first = new Map(names.map((f) => [f, readFileSync(join(folder, f))]));
 
-    await page.getByLabel('Pixel values').selectOption('0-1');
+    await page.getByLabel('Format', { exact: true }).selectOption('0-1');
     await page.getByRole('button', { name: 'Export masks' }).click();
     const alert = page.locator('.export-masks').getByRole('alert');
     await alert.waitFor();

@@ -224,7 +224,7 @@ describe.sequential('studio in a browser', () => {
     // The default export folder is in the app's data folder, not beside the dataset.
     const folder = join(tmp, 'data', 'exports', 'masks', `run-${runId}-test`);
     expect(await page.getByLabel('Folder').inputValue()).toBe(folder);
-    await page.getByLabel('Pixel values').selectOption('0-1');
+    await page.getByLabel('Format', { exact: true }).selectOption('0-1');
     await page.getByRole('button', { name: 'Export masks' }).click();
     await page.getByTestId('export-summary').filter({ hasText: 'Wrote 6 masks (0-1)' }).waitFor({ timeout: 120_000 });
     await screenshot(page, '10-export');

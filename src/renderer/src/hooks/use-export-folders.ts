@@ -13,6 +13,8 @@ function joinUnder(root: string, ...parts: string[]): string {
 export interface ExportFolders {
   masks: (runId: number, split: string) => string;
   model: (runId: number) => string;
+  /** A dataset's own labels (PNG, COCO or YOLO). */
+  labels: (datasetId: number) => string;
 }
 
 /** Null until the data folder is known (a form would otherwise start from an empty default). */
@@ -24,5 +26,6 @@ export function useExportFolders(): ExportFolders | null {
   return {
     masks: (runId, split) => joinUnder(root, 'exports', 'masks', `run-${runId}-${split}`),
     model: (runId) => joinUnder(root, 'exports', 'models', `run-${runId}`),
+    labels: (datasetId) => joinUnder(root, 'exports', 'labels', `dataset-${datasetId}`),
   };
 }

@@ -15,6 +15,7 @@ import { SampleFiltersBar } from './SampleFiltersBar';
 import { DownloadDatasetCard } from './DownloadDatasetCard';
 import { RememberedDatasets } from './RememberedDatasets';
 import { RelocateForm } from './RelocateForm';
+import { ExportLabels } from './ExportLabels';
 
 export function DatasetsPage({ datasetId }: { datasetId?: number }) {
   const api = useApi();
@@ -68,6 +69,8 @@ export function DatasetsPage({ datasetId }: { datasetId?: number }) {
           <RelocateForm dataset={current} />
         </section>
       ) : (
+        <>
+        <ExportLabels dataset={current} />
         <section className="grid-section" aria-label={`Samples of ${current.name}`}>
           <SampleFiltersBar filters={filters} onChange={setFilters} runs={(runs.data ?? []).filter((r) => r.epochsCompleted > 0)} total={pages.total} />
           <ErrorBox error={pages.error} context={`Loading samples of ${current.name}`} />
@@ -89,6 +92,7 @@ export function DatasetsPage({ datasetId }: { datasetId?: number }) {
             />
           )}
         </section>
+        </>
       )}
     </div>
   );

@@ -1,16 +1,17 @@
-// Writes a run's predicted masks of a split as PNG files (0/255 or 0/1), with progress from
+// Writes a run's predicted masks of a split as PNG files (0/255 or 0/1), COCO or YOLO-seg, with progress from
 // export:progress and a summary when done. Files already in the folder are replaced only when
 // the box is ticked (the host keeps each old file in .versions/); a dataset's own folders are refused.
 import { useState, type FormEvent } from 'react';
-import type { ExportMasksResult, SplitName } from '../../../../shared/contract';
+import type { ExportMasksResult, MaskExportFormatName, SplitName } from '../../../../shared/contract';
 import { useApi } from '../../app-context';
 import { useEvent } from '../../hooks/use-event';
 import { ErrorBox, Field, fmtSeconds, ProgressBar } from '../../components/ui';
+import { describeMaskExport, MaskFormatSelect } from '../../components/MaskFormatSelect';
 
 export function ExportMasks({ runId, datasetId, split, defaultFolder }: { runId: number; datasetId: number; split: SplitName; defaultFolder: string }) {
   const api = useApi();
   const [folder, setFolder] = useState(defaultFolder);
-  const [format, setFormat] = useState<'0-255' | '0-1'>('0-255');
+  const [format, setFormat] = useState<MaskExportFormatName>('0-255');
   const [overwrite, setOverwrite] = useState(false);
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
@@ -44,12 +45,7 @@ export function ExportMasks({ runId, datasetId, split, defaultFolder }: { runId:
         <Field id="export-folder" label="Folder">
           <input id="export-folder" value={folder} onChange={(e) => setFolder(e.target.value)} spellCheck={false} />
         </Field>
-        <Field id="export-format" label="Pixel values">
-          <select id="export-format" value={format} onChange={(e) => setFormat(e.target.value as '0-255' | '0-1')}>
-            <option value="0-255">0 / 255 (viewable)</option>
-            <option value="0-1">0 / 1 (class indices)</option>
-          </select>
-        </Field>
+        <MaskFormatSelect id="export-format" value={format} onChange={setFormat} />
         <label className="inline" htmlFor="export-overwrite">
           <input id="export-overwrite" type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} />
           Replace existing files (old ones kept in .versions/)
@@ -68,7 +64,7 @@ export function ExportMasks({ runId, datasetId, split, defaultFolder }: { runId:
       ) : null}
       {result ? (
         <p className="ok-box" role="status" data-testid="export-summary">
-          Wrote {result.files} mask{result.files === 1 ? '' : 's'} ({result.format}) to <code>{result.folder}</code> in {fmtSeconds(result.seconds)}
+          Wrote {describeMaskExport(result)} to <code>{result.folder}</code> in {fmtSeconds(result.seconds)}
           {result.replaced > 0 ? `; replaced ${result.replaced} (previous versions in .versions/)` : ''}.
         </p>
       ) : null}
