@@ -284,7 +284,7 @@ describe.sequential('labeling, predictions as labels, resume and export', () => 
   }, 120_000);
 
   it('exports the model into a folder that tf.loadLayersModel reads', async () => {
-    const folder = join(trainDir, 'exported-models', `run-${runId}`);
+    const folder = join(tmp, 'data', 'exports', 'models', `run-${runId}`);
     const input = page.getByLabel('Folder');
     expect(await input.inputValue()).toBe(folder);
     await page.getByRole('button', { name: 'Export model' }).click();

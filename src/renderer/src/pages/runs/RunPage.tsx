@@ -15,6 +15,7 @@ import { RunProgress } from './RunProgress';
 import { RunPreviews } from './RunPreviews';
 import { ExportModel } from './ExportModel';
 import { QueuedNote } from './QueuedNote';
+import { useExportFolders } from '../../hooks/use-export-folders';
 
 /** The learning rate of epochs from..to (1-based) under a config's schedule. */
 function plannedLr(config: RunDetail['config'], from: number, to: number): Array<[number, number]> {
@@ -41,6 +42,7 @@ export function RunPage({ runId }: { runId: number }) {
   const [moreEpochs, setMoreEpochs] = useState('');
   const [resumeSchedule, setResumeSchedule] = useState<ResumeSchedule>('stretch');
   const [confirmCancel, setConfirmCancel] = useState(false);
+  const exportFolders = useExportFolders();
 
   if (error) return <div className="page"><ErrorBox error={error} context={`Loading run ${runId}`} /></div>;
   if (!run) return <div className="page muted">Loading run {runId}…</div>;
@@ -185,7 +187,7 @@ export function RunPage({ runId }: { runId: number }) {
           </a>
         </div>
       ) : null}
-      {run.epochsCompleted > 0 ? <ExportModel runId={run.id} defaultFolder={`${run.config.data}/exported-models/run-${run.id}`} /> : null}
+      {run.epochsCompleted > 0 && exportFolders ? <ExportModel runId={run.id} defaultFolder={exportFolders.model(run.id)} /> : null}
     </div>
   );
 }
