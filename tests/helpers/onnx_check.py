@@ -1,10 +1,13 @@
 """Independent reading and running of an ONNX file written by the studio (tests/onnx-export*.test.ts).
 
-Usage: onnx_check.py MODEL.onnx [INPUT.bin N C H W OUTPUT.bin]
+Usage: onnx_check.py JOBS.json, a list of {"file": MODEL.onnx, "input": X.bin, "dims": [N, C, H, W],
+"output": Y.bin} ("input", "dims", "output" optional): one process for all files, as importing
+torch is most of the time.
 
-Always: onnx.checker.check_model(full_check=True) (which also runs ONNX shape inference), then
-prints one JSON line describing the file (IR version, opsets, input/output names, element types
-and dims with symbolic names, metadata_props, op types, initializer element types).
+For every file: onnx.checker.check_model(full_check=True) (which also runs ONNX shape inference);
+prints one JSON line, a list with per file its description (IR version, opsets, input/output
+names, element types and dims with symbolic names, metadata_props, op types, initializer element
+types, parameter count).
 
 With an input (raw little-endian float32, NCHW): runs the graph with torch.nn.functional, node by
 node, a second implementation besides onnxruntime, and writes the output as raw float32. Values
@@ -108,17 +111,20 @@ def run(model, x):
 
 
 def main():
-    path = sys.argv[1]
-    model = onnx.load(path)
-    onnx.checker.check_model(model, full_check=True)
-    info = describe(model)
-    if len(sys.argv) > 2:
-        shape = [int(v) for v in sys.argv[3:7]]
-        x = np.fromfile(sys.argv[2], dtype="<f4").reshape(shape)
-        y = run(model, x)
-        y.astype("<f4").tofile(sys.argv[7])
-        info["output_shape"] = list(y.shape)
-    print(json.dumps(info))
+    with open(sys.argv[1]) as f:
+        jobs = json.load(f)
+    infos = []
+    for job in jobs:
+        model = onnx.load(job["file"])
+        onnx.checker.check_model(model, full_check=True)
+        info = describe(model)
+        if job.get("input"):
+            x = np.fromfile(job["input"], dtype="<f4").reshape(job["dims"])
+            y = run(model, x)
+            y.astype("<f4").tofile(job["output"])
+            info["output_shape"] = list(y.shape)
+        infos.append(info)
+    print(json.dumps(infos))
 
 
 if __name__ == "__main__":

@@ -279,8 +279,9 @@ class GraphBuilder {
     const model = this.model;
     if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new Error(`ONNX export: expected one input and one output (model "${model.name}")`);
     const [, height, width, inChannels] = model.inputs[0]!.shape;
-    const outChannels = model.outputs[0]!.shape[3];
-    if (typeof height !== 'number' || typeof width !== 'number' || typeof inChannels !== 'number' || typeof outChannels !== 'number')
+    const [, outHeight, outWidth, outChannels] = model.outputs[0]!.shape;
+    const fixed = [height, width, inChannels, outHeight, outWidth, outChannels];
+    if (!fixed.every((d) => typeof d === 'number'))
       throw new Error(`ONNX export: the input and output shapes must be fixed apart from the batch (model "${model.name}")`);
     for (const layer of model.layers) {
       if (layer.getClassName() === 'InputLayer') {
@@ -304,12 +305,12 @@ class GraphBuilder {
         name: model.name,
         nodes: this.nodes,
         initializers: this.initializers,
-        inputs: [{ name: ONNX_INPUT, elemType: DataType.FLOAT, shape: [...batch, inChannels, height, width] }],
-        outputs: [{ name: ONNX_OUTPUT, elemType: DataType.FLOAT, shape: [...batch, outChannels, height, width] }],
+        inputs: [{ name: ONNX_INPUT, elemType: DataType.FLOAT, shape: [...batch, inChannels!, height!, width!] }],
+        outputs: [{ name: ONNX_OUTPUT, elemType: DataType.FLOAT, shape: [...batch, outChannels!, outHeight!, outWidth!] }],
       },
-      inChannels,
-      height,
-      width,
+      inChannels: inChannels!,
+      height: height!,
+      width: width!,
       parameters: this.parameters,
     };
   }
