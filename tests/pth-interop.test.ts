@@ -17,7 +17,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerNativeBackend } from '../src/engine/backend/native-backend';
 import { predictFast } from '../src/engine/backend/native-inference-plan';
 import { torchPython } from '../src/engine/bench/torch';
-import { exportPth } from '../src/engine/interop/export-pth';
 import { importPthCheckpoint } from '../src/engine/interop/import-pth';
 import { readPth } from '../src/engine/interop/pth/read-pth';
 import { loadStateDict } from '../src/engine/interop/torch-state-dict';
@@ -26,6 +25,8 @@ import { loadCheckpoint, saveCheckpoint } from '../src/engine/train/checkpoint';
 import type { ModelName } from '../src/engine/types';
 import { parseRunConfig } from '../src/shared/run-config';
 import { importWeightsCommand } from '../src/cli/commands/import-weights';
+import { exportCommand } from '../src/cli/commands/export';
+import { checkpointToPth } from '../src/engine/interop/export-pth';
 import { Rng } from '../src/engine/util/rng';
 import { randomizeBatchNorms } from './helpers/batch-norms';
 
@@ -84,7 +85,10 @@ describe('PyTorch .pth interop', () => {
       const x = tf.tensor4d(xv, [c.batch, c.size, c.size, 3]);
       const config = parseRunConfig({ data: 'sample', model: c.model, base: c.base, size: c.size });
       await saveCheckpoint(join(dir, `${c.name}.ckpt`), model, { kind: 'best', epoch: 1, config, bestValidDice: 0.5, bestEpoch: 1, history: [], backend: 'test' });
-      await exportPth({ checkpoint: join(dir, `${c.name}.ckpt`), out: join(dir, `${c.name}.studio.pth`) });
+      const pth = join(dir, `${c.name}.studio.pth`);
+      // The UNet through the command a user runs; both through the same engine function.
+      if (c.model === 'unet') expect(await exportCommand.run(['--format', 'pytorch', '--checkpoint', join(dir, `${c.name}.ckpt`), '--out', pth, '--json'])).toBe(0);
+      else writeFileSync(pth, (await checkpointToPth(join(dir, `${c.name}.ckpt`))).bytes, { flag: 'wx' });
       studio.set(c.name, { model, x, out: predict(model, x) });
     }
     writeFileSync(join(dir, 'request.json'), JSON.stringify({ cases: CASES.map((c) => ({ ...c, x: `${c.name}.x.bin`, studio_pth: `${c.name}.studio.pth` })) }));
@@ -146,6 +150,13 @@ describe('PyTorch .pth interop', () => {
       expect([...sd.tensors.keys()]).toEqual([...readPth(join(dir, `${c.name}.studio.pth`)).tensors.keys()]);
     });
   }
+
+  it('seg-studio export --format pytorch refuses to replace an existing file', async () => {
+    const pth = join(dir, 'unet-b8.studio.pth');
+    const before = readFileSync(pth);
+    await expect(exportCommand.run(['--format', 'pytorch', '--checkpoint', join(dir, 'unet-b8.ckpt'), '--out', pth])).rejects.toThrow(/already exists; nothing was written/);
+    expect(readFileSync(pth).equals(before)).toBe(true);
+  });
 
   it('refuses a pickle that would call os.system, naming the file and the global, and runs nothing', async () => {
     const evil = join(dir, 'evil.pth');

@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWire, encodeWire, listOperations, type Envelope, type StudioEvent } from '../src/shared/contract';
 import { startServer, type RunningServer } from '../src/server/index';
 import { readBackMasks } from './helpers/mask-check';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { torchPython } from '../src/engine/bench/torch';
 
 const FIXTURE = resolve('tests/fixtures/oxford-mini');
 
@@ -275,6 +278,16 @@ describe('HTTP host', () => {
     const model = await ok<{ files: string[] }>('exports/model', { runId, folder: join(dataDir, 'exports', 'model') });
     expect(model.files).toContain('model.json');
     expect(model.files).not.toContain('optimizer.bin');
+    // PyTorch: the reference UNet's state_dict, which torch itself loads strictly (weights_only).
+    const pth = await ok<{ files: string[]; format: string }>('exports/model', { runId, folder: join(dataDir, 'exports', 'pytorch'), format: 'pytorch' });
+    expect(pth).toMatchObject({ files: ['model.pth'], format: 'pytorch' });
+    // Asynchronously: the server answers from this same process, so its event loop must keep running.
+    const torchLoad = await promisify(execFile)(torchPython(), ['-c', [
+      'import sys, torch', `sys.path.insert(0, ${JSON.stringify(resolve('scripts'))})`, 'import torch_reference_models as ref',
+      'net = ref.build("unet", 4)', 'net.load_state_dict(torch.load(sys.argv[1], weights_only=True), strict=True)', 'print(len(net.state_dict()))',
+    ].join('\n'), join(dataDir, 'exports', 'pytorch', 'model.pth')], { encoding: 'utf8' }); // rejects with torch's error
+    expect(torchLoad.stdout.trim()).toBe('118');
+    expect((await call('exports/model', { runId, folder: join(dataDir, 'exports', 'pytorch'), format: 'pytorch' })).status).toBe(409);
   });
 
   it('forgets a dataset', async () => {

@@ -107,6 +107,8 @@ export class RunsService {
   start(input: { config?: unknown; name?: string }): { runId: number } {
     const config = this.parse(input.config);
     this.checkData(config.data);
+    // A user's ImageNet encoder file is read by the worker: the same path policy as the dataset.
+    if (config.encoderWeightsPath) this.deps.allowData?.(config.encoderWeightsPath);
     const name = input.name?.trim() || `${config.model} b${config.base} ${config.size}px`;
     const rec = this.deps.store.runs.create({ name, config, runDirFor: (id) => join(this.deps.runsFolder, `run-${id}`) });
     this.deps.bus.emit('run:status', { runId: rec.id, status: 'queued' });

@@ -5,6 +5,8 @@ import { MAX_PATH_CHARS } from './contract/path-schema';
 
 export const BACKENDS = ['auto', 'native', 'tensorflow', 'wasm', 'webgpu', 'cpu'] as const;
 export const MODELS = ['unet', 'resnet34_unet'] as const;
+/** Where a ResNet34-UNet's encoder starts: random, or torchvision's ImageNet weights. */
+export const ENCODER_WEIGHTS = ['none', 'imagenet'] as const;
 export const MAX_EPOCHS = 10000;
 
 /**
@@ -110,6 +112,18 @@ export const runConfigSchema = z.object({
       maxIterations: whole().min(0, 'must be at least 0').max(20, 'must be at most 20').default(3),
     })
     .optional(),
+  /**
+   * ResNet34-UNet only (base 64): start the encoder from torchvision's ResNet-34 ImageNet weights
+   * (docs/interop.md), read from `encoderWeightsPath` (a torchvision resnet34 .pth) or downloaded
+   * once into the data folder's cache and verified (engine/interop/encoder-download.ts).
+   */
+  encoderWeights: z.enum(ENCODER_WEIGHTS).default('none'),
+  encoderWeightsPath: z
+    .string()
+    .min(1)
+    .max(MAX_PATH_CHARS, `a path is at most ${MAX_PATH_CHARS} characters`)
+    .refine((p) => !p.includes('\0'), 'a path cannot contain a NUL character')
+    .optional(),
 });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;
@@ -122,7 +136,12 @@ export function parseRunConfig(input: unknown): RunConfig {
     const lines = result.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
     throw new Error(`Invalid run configuration:\n  ${lines.join('\n  ')}`);
   }
-  return result.data;
+  const c = result.data;
+  // ImageNet weights exist for torchvision's ResNet-34 widths only.
+  if (c.encoderWeights === 'imagenet' && (c.model !== 'resnet34_unet' || c.base !== 64))
+    throw new Error(`Invalid run configuration:\n  encoderWeights: imagenet needs model resnet34_unet with base 64 (got ${c.model}, base ${c.base})`);
+  if (c.encoderWeightsPath !== undefined && c.encoderWeights !== 'imagenet') throw new Error('Invalid run configuration:\n  encoderWeightsPath: only used with encoderWeights imagenet');
+  return c;
 }
 
 /** Presets offered by the CLI and the form. */
@@ -134,6 +153,10 @@ export const RUN_PRESETS: Record<string, { description: string; config: Partial<
   'resnet34-reference': {
     description: 'ResNet34-UNet at 256², batch 4.',
     config: { model: 'resnet34_unet', base: 64, size: 256, batchSize: 4, learningRate: 1e-3, epochs: 500 },
+  },
+  'resnet34-imagenet': {
+    description: 'ResNet34-UNet with the ImageNet-pretrained ResNet-34 encoder (downloaded once, 83 MB) at 256², batch 4, lower rate: the usual start for small datasets.',
+    config: { model: 'resnet34_unet', base: 64, size: 256, batchSize: 4, learningRate: 3e-4, epochs: 50, encoderWeights: 'imagenet' },
   },
   'cpu-quick': {
     description: 'CPU-friendly: UNet base 16 at 128², batch 8 — minutes per epoch on a few thousand images.',

@@ -4,7 +4,7 @@
 // WAL mode), so a parent that crashes or a worker that is killed mid-epoch never loses a
 // finished epoch; the parent owns the run's status.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { train } from '../engine/train/train';
 import type { TrainEvent } from '../engine/train/train-events';
 import { epochsToBackfill } from '../services/checkpoint-backfill';
@@ -75,6 +75,8 @@ async function runTraining(msg: Extract<ToWorker, { type: 'start' }>): Promise<v
       onEvent,
       signal: abort.signal,
       previewCount: msg.previewCount,
+      // The data folder is the database's: ImageNet encoder weights are cached there.
+      dataDir: dirname(msg.dbPath),
     });
     post({
       type: 'finished',

@@ -16,7 +16,6 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'clicks to reach IoU 0.85/0.90, IoU per click and ms per click of a click-to-segment checkpoint',
     load: async () => (await import('./eval-interactive')).evalInteractiveCommand,
   },
-  export: { summary: 'a checkpoint as an ONNX file (opset 17, dynamic batch; --fp16) or a TensorFlow.js folder', load: async () => (await import('./export')).exportCommand },
   export: { summary: 'a checkpoint as an ONNX file (opset 17, dynamic batch; --fp16), a TensorFlow.js folder or a PyTorch state_dict (.pth)', load: async () => (await import('./export')).exportCommand },
   predict: { summary: 'predict masks for a folder of photos', load: async () => (await import('./predict')).predictCommand },
   backends: { summary: 'which compute backends load on this machine', load: async () => (await import('./backends')).backendsCommand },
@@ -30,12 +29,16 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'a PyTorch state_dict (.pth) of the reference UNet/ResNet34-UNet as a studio checkpoint',
     load: async () => (await import('./import-weights')).importWeightsCommand,
   },
-  'export-masks': {
-    summary: 'a dataset\'s labels (or predicted masks) as PNG, COCO RLE or YOLO-seg polygons',
-    load: async () => (await import('./export-masks')).exportMasksCommand,
-  },
   runs: { summary: 'list recorded runs, or `runs show ID` for one run with its epochs', load: async () => (await import('./runs')).runsCommand },
   resume: { summary: 'resume an interrupted or stopped run from its last checkpoint', load: async () => (await import('./resume')).resumeCommand },
+  'export-job': {
+    summary: 'write a run as a PyTorch DDP job folder (torchrun on GPUs, Slurm, Kubernetes)',
+    load: async () => (await import('./export-job')).exportJobCommand,
+  },
+  'import-job': {
+    summary: 'bring a PyTorch job (export-job) back as a run: epochs, curves, weights',
+    load: async () => (await import('./import-job')).importJobCommand,
+  },
   dataset: {
     summary: 'download the Oxford-IIIT Pet dataset (resumable, verified) and import it',
     load: async () => (await import('./dataset')).datasetCommand,

@@ -3,6 +3,7 @@
 // owner died (a `kill -9`ed `train`, a crashed app) reads as interrupted and can be resumed here;
 // a run whose owner is alive is refused. Waits, like `train`, while another process trains on
 // the device.
+import { dirname, resolve } from 'node:path';
 import { formatHelp, num, parseArgs, str, UsageError, type FlagSpec } from '../args';
 import { CliOutput } from '../output';
 import { train } from '../../engine/train/train';
@@ -81,6 +82,7 @@ export const resumeCommand: Command = {
         outDir,
         resumeFrom,
         signal: stop.signal,
+        dataDir: dirname(resolve(dbPath)),
         onEvent: (e) => {
           recorder.onEvent(e);
           show(e);

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { formatHelp, parseArgs, num, str, type FlagSpec, UsageError } from '../args';
 import { CliOutput } from '../output';
 import { MAX_EPOCHS, parseRunConfig, RUN_PRESETS, type RunConfigInput } from '../../shared/run-config';
@@ -29,6 +29,8 @@ export const trainFlags: FlagSpec[] = [
   { name: 'val-fraction', type: 'number', aliases: ['val_fraction'], description: 'fraction of trainval held out for validation' },
   { name: 'max-train-images', type: 'number', description: 'use at most N training images per epoch (0 = all)' },
   { name: 'no-augment', type: 'boolean', description: 'train without augmentation' },
+  { name: 'encoder-weights', type: 'string', description: 'none|imagenet: resnet34_unet (base 64) starts from torchvision\'s ImageNet ResNet-34 (downloaded once, verified)' },
+  { name: 'encoder-weights-path', type: 'string', description: 'with --encoder-weights imagenet: a torchvision resnet34 .pth to use instead of the download' },
   { name: 'interactive', type: 'boolean', description: 'a click-to-segment model: clicks and the previous mask as extra inputs, trained on simulated clicks (docs/interactive.md)' },
   { name: 'click-radius', type: 'number', description: 'with --interactive: click disk radius in model pixels (default 5)' },
   { name: 'click-iterations', type: 'number', description: 'with --interactive: at most this many no-gradient click rounds per batch (default 3)' },
@@ -66,6 +68,8 @@ export function configFromFlags(f: Record<string, string | number | boolean | un
     valFraction: pick(num(f, 'val-fraction'), base.valFraction),
     maxTrainImages: pick(num(f, 'max-train-images'), base.maxTrainImages),
     backend: pick(str(f, 'backend'), base.backend),
+    encoderWeights: pick(str(f, 'encoder-weights'), base.encoderWeights),
+    encoderWeightsPath: str(f, 'encoder-weights-path') !== undefined ? resolve(str(f, 'encoder-weights-path')!) : undefined,
   };
   if (f['no-augment']) cfg.augment = { enabled: false };
   const clickRadius = num(f, 'click-radius');
@@ -79,7 +83,7 @@ export function configFromFlags(f: Record<string, string | number | boolean | un
 export const trainCommand: Command = {
   help: () =>
     formatHelp(
-      'seg-studio train --data DIR [--preset NAME] [--model unet|resnet34_unet] [--base N] [--size N] --epochs N --batch-size N --learning-rate X --seed N [--backend B] --out DIR [--resume CKPT] [--json]',
+      'seg-studio train --data DIR [--preset NAME] [--model unet|resnet34_unet] [--base N] [--size N] --epochs N --batch-size N --learning-rate X --seed N [--backend B] [--encoder-weights none|imagenet [--encoder-weights-path FILE]] --out DIR [--resume CKPT] [--json]',
       trainFlags,
     ),
   async run(argv) {
@@ -119,6 +123,8 @@ export const trainCommand: Command = {
       outDir,
       resumeFrom: resume ? resolve(resume) : undefined,
       startedAtMs: startedAt,
+      // The data folder (the database's): ImageNet encoder weights are cached there.
+      dataDir: dirname(resolveDbPath(str(f, 'db'))),
       onEvent: (e) => {
         recorder?.onEvent(e);
         switch (e.type) {
@@ -154,6 +160,14 @@ export const trainCommand: Command = {
             break;
           case 'test':
             out.info(`test dice ${e.dice.toFixed(4)} on ${e.images} images`);
+            break;
+          case 'encoder-weights':
+            if (e.phase === 'download') {
+              bar ??= new ProgressBar({ label: 'ImageNet encoder weights', unit: 'MB' });
+              const mb = (n: number) => Math.round(n / 1e5) / 10;
+              bar.update(mb(e.bytes), mb(e.total ?? e.bytes));
+              if (e.total !== null && e.bytes >= e.total) (bar.finish(), (bar = undefined));
+            } else out.info(`encoder: ${e.tensors} tensors of torchvision's ImageNet ResNet-34 from ${e.file}${e.sha256 ? ` (SHA-256 ${e.sha256.slice(0, 16)}…)` : ''}`);
             break;
           default:
             break;

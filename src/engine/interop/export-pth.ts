@@ -1,28 +1,29 @@
-// A studio checkpoint → a PyTorch state_dict (.pth) for the reference model of its architecture
-// (scripts/torch_reference_models.py): `net.load_state_dict(torch.load(FILE), strict=True)`.
-import { resolve } from 'node:path';
+// A studio checkpoint → a PyTorch state_dict (.pth bytes) for the reference model of its
+// architecture (scripts/torch_reference_models.py):
+//   net.load_state_dict(torch.load(FILE, weights_only=True), strict=True)
+// Callers write the bytes with their own no-clobber policy (services/model-export-files.ts).
 import { loadCheckpoint } from '../train/checkpoint';
-import { writePth } from './pth/write-pth';
+import { encodePth } from './pth/write-pth';
 import { modelStateDict } from './torch-state-dict';
 
-export interface ExportPthResult {
-  file: string;
+export interface PthExport {
+  bytes: Buffer;
   model: string;
   base: number;
   size: number;
+  /** state_dict entries (parameters, running statistics, num_batches_tracked). */
   tensors: number;
-  parameters: number;
+  /** Float values written (parameters + running statistics). */
+  values: number;
 }
 
-export async function exportPth(opts: { checkpoint: string; out: string; overwrite?: boolean }): Promise<ExportPthResult> {
-  const ckpt = await loadCheckpoint(resolve(opts.checkpoint));
+export async function checkpointToPth(dir: string): Promise<PthExport> {
+  const ckpt = await loadCheckpoint(dir);
   try {
     const { config } = ckpt.meta;
     const entries = modelStateDict(ckpt.model, config.model);
-    const file = resolve(opts.out);
-    writePth(file, entries, { overwrite: opts.overwrite });
-    const parameters = entries.filter((e) => e.values instanceof Float32Array).reduce((n, e) => n + e.values.length, 0);
-    return { file, model: config.model, base: config.base, size: config.size, tensors: entries.length, parameters };
+    const values = entries.filter((e) => e.values instanceof Float32Array).reduce((n, e) => n + e.values.length, 0);
+    return { bytes: encodePth(entries), model: config.model, base: config.base, size: config.size, tensors: entries.length, values };
   } finally {
     ckpt.model.dispose();
   }

@@ -29,6 +29,9 @@ export type TrainEvent =
   | { type: 'epoch'; metrics: EpochMetrics; bestValidDice: number; bestEpoch: number; improved: boolean; checkpoint: string }
   | { type: 'preview'; epoch: number; size: number; samples: Array<{ id: string; dice: number; mask: Uint8Array }> }
   | { type: 'test'; dice: number; images: number }
+  /** ImageNet encoder weights (config.encoderWeights): download progress, then what was loaded. */
+  | { type: 'encoder-weights'; phase: 'download'; bytes: number; total: number | null }
+  | { type: 'encoder-weights'; phase: 'loaded'; file: string; tensors: number; sha256?: string }
   /** A time-budgeted run fixed its epoch count after the first epoch (time-budget.ts). */
   | ({ type: 'planned' } & BudgetPlan);
 

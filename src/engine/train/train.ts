@@ -19,6 +19,7 @@ import { TimeBudget, type BudgetPlan } from './time-budget';
 import { resolveDataPath } from '../data/resolve-data-path';
 import type { TrainEvent, TrainResult } from './train-events';
 import { interactiveInputs } from '../interactive/interactive-batches';
+import { applyEncoderWeights } from '../interop/imagenet-encoder';
 
 export interface TrainOptions {
   config: RunConfig;
@@ -35,6 +36,24 @@ export interface TrainOptions {
   startedAtMs?: number;
   /** Validation images whose predicted masks are sent after each epoch (for the UI). */
   previewCount?: number;
+  /** The data folder: where `encoderWeights: 'imagenet'` caches its download (interop/encoder-download.ts). */
+  dataDir?: string;
+}
+
+/** ImageNet encoder weights at model creation, with the download's progress (at most 5 events a second). */
+async function loadEncoderWeights(model: tf.LayersModel, config: RunConfig, opts: TrainOptions, emit: (e: TrainEvent) => void): Promise<void> {
+  let last = 0;
+  const report = await applyEncoderWeights(model, config, {
+    dataDir: opts.dataDir,
+    signal: opts.signal,
+    onProgress: (bytes, total) => {
+      const now = performance.now();
+      if (now - last < 200 && bytes !== total) return;
+      last = now;
+      emit({ type: 'encoder-weights', phase: 'download', bytes, total });
+    },
+  });
+  if (report) emit({ type: 'encoder-weights', phase: 'loaded', file: report.file, tensors: report.tensors, sha256: report.download?.sha256 });
 }
 
 export function splitSamples(report: ImportReport): Record<'train' | 'valid' | 'test', Sample[]> {
@@ -77,6 +96,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     optimizerWeights = ckpt.optimizerWeights;
   } else {
     model = buildModel({ model: config.model, base: config.base, size: config.size, seed: config.seed, inChannels: inputs?.channels });
+    // A fresh model only: a resumed one already carries its (trained) encoder.
+    await loadEncoderWeights(model, config, opts, emit);
   }
 
   const report =

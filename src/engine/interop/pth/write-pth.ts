@@ -4,8 +4,7 @@
 //   archive/data/<n>   each tensor's storage, raw little-endian
 //   archive/byteorder  "little"
 //   archive/version    "3" (the zip format version PyTorch 1.13 writes)
-// The file appears whole or not at all: written under a temp name, then renamed.
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pickle, PyPersistent, PyReduce } from './pickle-writer';
 import { PyGlobal, PyOrderedDict, PyTuple } from './pickle-values';
@@ -45,24 +44,25 @@ export function stateDictPickle(entries: PthEntry[]): Buffer {
   return pickle(dict);
 }
 
+/** The .pth file's bytes. */
+export function encodePth(entries: PthEntry[]): Buffer {
+  const zip = new ZipWriter();
+  zip.add(`${ARCHIVE}/data.pkl`, stateDictPickle(entries));
+  zip.add(`${ARCHIVE}/byteorder`, Buffer.from('little'));
+  entries.forEach((e, i) => zip.add(`${ARCHIVE}/data/${i}`, new Uint8Array(e.values.buffer, e.values.byteOffset, e.values.byteLength)));
+  zip.add(`${ARCHIVE}/version`, Buffer.from('3\n'));
+  return zip.build();
+}
+
+/** Writes a new .pth file whole or not at all; an existing file is refused unless `overwrite`. */
 export function writePth(file: string, entries: PthEntry[], opts: { overwrite?: boolean } = {}): void {
   if (existsSync(file) && !opts.overwrite) throw new Error(`${file}: already exists; not replacing it (choose another name or remove it)`);
   const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}-${Date.now()}`);
-  const zip = new ZipWriter(tmp);
   try {
-    zip.add(`${ARCHIVE}/data.pkl`, stateDictPickle(entries));
-    zip.add(`${ARCHIVE}/byteorder`, Buffer.from('little'));
-    entries.forEach((e, i) => zip.add(`${ARCHIVE}/data/${i}`, new Uint8Array(e.values.buffer, e.values.byteOffset, e.values.byteLength)));
-    zip.add(`${ARCHIVE}/version`, Buffer.from('3\n'));
-  } catch (err) {
-    zip.abort();
+    writeFileSync(tmp, encodePth(entries), { flag: 'wx' });
+    if (existsSync(file) && !opts.overwrite) throw new Error(`${file}: appeared while writing; not replacing it`);
+    renameSync(tmp, file);
+  } finally {
     rmSync(tmp, { force: true });
-    throw err;
   }
-  zip.finish();
-  if (existsSync(file) && !opts.overwrite) {
-    rmSync(tmp, { force: true });
-    throw new Error(`${file}: appeared while writing; not replacing it`);
-  }
-  renameSync(tmp, file);
 }
