@@ -1,13 +1,19 @@
-// Copies a run's checkpoint (TensorFlow.js layers format) into a folder the user names.
+// Writes a run's checkpoint into a folder the user names: TensorFlow.js layers format, or ONNX
+// (float32 or float16) for onnxruntime and the tools that read it. Existing files are refused
+// unless the user ticks the replace box (the old files are then kept in .versions/).
 import { useState, type FormEvent } from 'react';
 import type { ExportModelResult } from '../../../../shared/contract';
 import { useApi } from '../../app-context';
 import { ErrorBox, Field } from '../../components/ui';
 
+type ModelExportChoice = 'tfjs' | 'onnx' | 'onnx-fp16';
+
 export function ExportModel({ runId, defaultFolder }: { runId: number; defaultFolder: string }) {
   const api = useApi();
   const [folder, setFolder] = useState(defaultFolder);
   const [which, setWhich] = useState<'best' | 'last'>('best');
+  const [format, setFormat] = useState<ModelExportChoice>('tfjs');
+  const [overwrite, setOverwrite] = useState(false);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<ExportModelResult | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -20,7 +26,7 @@ export function ExportModel({ runId, defaultFolder }: { runId: number; defaultFo
     setError(null);
     setResult(null);
     try {
-      setResult(await api.exports.model({ runId, folder: target, which }));
+      setResult(await api.exports.model({ runId, folder: target, which, format: format === 'onnx-fp16' ? 'onnx' : format, fp16: format === 'onnx-fp16', overwrite }));
     } catch (err) {
       setFailedFolder(target);
       setError((err as Error).message);
@@ -41,6 +47,17 @@ export function ExportModel({ runId, defaultFolder }: { runId: number; defaultFo
             <option value="last">last epoch</option>
           </select>
         </Field>
+        <Field id={`export-model-format-${runId}`} label="Format">
+          <select id={`export-model-format-${runId}`} value={format} onChange={(e) => setFormat(e.target.value as ModelExportChoice)}>
+            <option value="tfjs">TensorFlow.js (model.json + weights.bin)</option>
+            <option value="onnx">ONNX (model.onnx, float32)</option>
+            <option value="onnx-fp16">ONNX float16 (model-fp16.onnx, half the size)</option>
+          </select>
+        </Field>
+        <label className="inline" htmlFor={`export-model-overwrite-${runId}`}>
+          <input id={`export-model-overwrite-${runId}`} type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} />
+          Replace existing files (old ones kept in .versions/)
+        </label>
         <button type="submit" disabled={busy || !folder.trim()}>
           {busy ? 'Exporting…' : 'Export model'}
         </button>
