@@ -133,7 +133,10 @@ class BlobWriter {
   constructor(path: string) {
     this.fd = openSync(path, 'w');
   }
-  put(values: Float32Array, shape: number[]): { shape: number[]; offset: number } {
+  put(data: ArrayLike<number>, shape: number[]): { shape: number[]; offset: number } {
+    // dataSync() is not always float32 storage (the cpu backend keeps a cast mask as bytes).
+    const values = data instanceof Float32Array ? data : Float32Array.from(data);
+    expect(values.length, `${shape} tensor`).toBe(shape.reduce((a, b) => a * b, 1));
     const offset = this.n;
     writeSync(this.fd, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     this.n += values.length;
@@ -158,8 +161,8 @@ function runTorch(dir: string, prepared: Prepared[]): Promise<TorchResults> {
       const shape = w.variable.shape as number[];
       return { key: w.key, ...writer.put(toTorchLayout(initial[i]!, shape, w.layout), torchShape(shape, w.layout)) };
     }),
-    x: writer.put(x.dataSync() as Float32Array, x.shape),
-    y: writer.put(y.dataSync() as Float32Array, y.shape),
+    x: writer.put(x.dataSync(), x.shape),
+    y: writer.put(y.dataSync(), y.shape),
   }));
   writer.close();
   writeFileSync(join(dir, 'request.json'), JSON.stringify({ blob: 'in.bin', cases }));
