@@ -165,6 +165,14 @@ export function RunFormPage() {
             <option value="resnet34_unet">ResNet34-UNet</option>
           </select>
         </Field>
+        {values.model === 'resnet34_unet' && (
+          <Field id="run-encoder-weights" label="Encoder start" hint="ImageNet: torchvision's ResNet-34 weights (downloaded once, 83 MB, verified); needs base width 64">
+            <select id="run-encoder-weights" value={values.encoderWeights ?? 'none'} onChange={(e) => edit((v) => ({ ...v, encoderWeights: e.target.value as 'none' | 'imagenet' }))}>
+              <option value="none">random initialisation</option>
+              <option value="imagenet">ImageNet-pretrained (torchvision ResNet-34)</option>
+            </select>
+          </Field>
+        )}
         <label className="inline" htmlFor="run-interactive" title="Clicks and the previous mask as extra inputs, trained on simulated clicks; validation Dice is after one click">
           <input id="run-interactive" type="checkbox" checked={Boolean(values.interactive)} onChange={(e) => edit((v) => ({ ...v, interactive: e.target.checked }))} />
           interactive (click-to-segment)

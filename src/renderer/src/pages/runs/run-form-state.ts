@@ -18,6 +18,8 @@ export interface FormValues {
   augment: AugmentConfig;
   /** A click-to-segment run (docs/interactive.md); absent in values saved before it existed. */
   interactive?: boolean;
+  /** ResNet34-UNet only: the encoder starts from ImageNet weights (docs/interop.md); absent = none. */
+  encoderWeights?: 'none' | 'imagenet';
 }
 
 const DEFAULTS = runConfigSchema.parse({ data: 'x' });
@@ -41,6 +43,7 @@ export function applyPreset(v: FormValues, preset: Partial<RunConfigInput>): For
   if (preset.model) next.model = preset.model;
   if (preset.schedule) next.schedule = preset.schedule;
   if (preset.backend) next.backend = preset.backend;
+  next.encoderWeights = preset.encoderWeights ?? 'none';
   return next;
 }
 
@@ -50,7 +53,7 @@ const numberOf = (v: FormValues, k: NumberField) => (v.numbers[k].trim() === '' 
 /** The preset whose settings the form holds now (null once a field differs: "custom"). */
 export function activePreset(v: FormValues, presets: Array<{ name: string; config: Partial<RunConfigInput> }>): string | null {
   const same = (a: FormValues, b: FormValues) =>
-    a.model === b.model && a.schedule === b.schedule && a.backend === b.backend && NUMBER_FIELDS.every((k) => numberOf(a, k) === numberOf(b, k));
+    a.model === b.model && a.schedule === b.schedule && a.backend === b.backend && (a.encoderWeights ?? 'none') === (b.encoderWeights ?? 'none') && NUMBER_FIELDS.every((k) => numberOf(a, k) === numberOf(b, k));
   return presets.find((p) => same(v, applyPreset(v, p.config)))?.name ?? null;
 }
 
@@ -103,6 +106,7 @@ function saveValues(v: FormValues): void {
 export function toConfig(v: FormValues): Record<string, unknown> {
   const c: Record<string, unknown> = { data: v.data, model: v.model, schedule: v.schedule, backend: v.backend, augment: v.augment };
   if (v.interactive) c.interactive = { enabled: true };
+  if (v.model === 'resnet34_unet' && v.encoderWeights === 'imagenet') c.encoderWeights = 'imagenet';
   for (const k of NUMBER_FIELDS) {
     const s = v.numbers[k].trim();
     // Empty means "the default"; anything else must be a number, or zod names the field.
