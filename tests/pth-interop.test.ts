@@ -50,6 +50,7 @@ const CASES: Case[] = [
 let dir = '';
 const studio = new Map<string, { model: tf.LayersModel; x: tf.Tensor4D; out: Float32Array }>();
 const measured: string[] = [];
+let torchSummary: { torch: string; views: Record<string, number[]>; legacy_of: string };
 
 function floats(file: string): Float32Array {
   const b = readFileSync(file);
@@ -94,7 +95,8 @@ describe('PyTorch .pth interop', () => {
     writeFileSync(join(dir, 'request.json'), JSON.stringify({ cases: CASES.map((c) => ({ ...c, x: `${c.name}.x.bin`, studio_pth: `${c.name}.studio.pth` })) }));
     const r = spawnSync(torchPython(), [SCRIPT, dir], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${SCRIPT} failed (needs ${torchPython()} with torch; Debian: apt-get install python3-torch): ${(r.stderr || r.error?.message || '').trim().slice(-1500)}`);
-    measured.push(`torch ${JSON.parse(r.stdout.trim().split('\n').pop()!).torch}`);
+    torchSummary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    measured.push(`torch ${torchSummary.torch}`);
   }, 120_000);
 
   afterAll(() => {
@@ -150,6 +152,28 @@ describe('PyTorch .pth interop', () => {
       expect([...sd.tensors.keys()]).toEqual([...readPth(join(dir, `${c.name}.studio.pth`)).tensors.keys()]);
     });
   }
+
+  it('reads strided and shared views, float64 and float16, in the zip and the legacy format', () => {
+    for (const file of ['views.pth', 'views-legacy.pth']) {
+      const sd = readPth(join(dir, file));
+      expect(sd.format).toBe(file.includes('legacy') ? 'legacy' : 'zip');
+      expect([...sd.tensors.keys()]).toEqual(['t', 'row', 'd', 'h']);
+      expect(sd.tensors.get('t')!.shape).toEqual([4, 3]);
+      expect(sd.tensors.get('d')!.dtype).toBe('float64');
+      for (const [k, want] of Object.entries(torchSummary.views)) {
+        const got = Array.from(sd.tensors.get(k)!.values as Float32Array | Float64Array);
+        // float32 values compared as float32 (PyTorch printed them widened to double).
+        expect(got, `${file} ${k}`).toEqual(k === 'd' ? want : want.map((v) => Math.fround(v)));
+      }
+    }
+    // A whole model in the legacy format: the same tensors, bit for bit, as the zip file.
+    const name = torchSummary.legacy_of;
+    const zip = readPth(join(dir, `${name}.torch.pth`)).tensors;
+    const legacy = readPth(join(dir, `${name}.torch-legacy.pth`));
+    expect(legacy.format).toBe('legacy');
+    expect([...legacy.tensors.keys()]).toEqual([...zip.keys()]);
+    for (const [k, t] of legacy.tensors) expect(Buffer.from(t.values.buffer).equals(Buffer.from(zip.get(k)!.values.buffer)), k).toBe(true);
+  });
 
   it('seg-studio export --format pytorch refuses to replace an existing file', async () => {
     const pth = join(dir, 'unet-b8.studio.pth');

@@ -69,6 +69,15 @@ def main():
         torch.save(fresh.state_dict(), os.path.join(d, name + ".resaved.pth"))
         summary["cases"][name] = {"keys": len(state), "dtypes": sorted({str(v.dtype) for v in state.values()})}
     torch.save(Evil(), os.path.join(d, "evil.pth"))
+    # Views: a transposed (strided) tensor, a row sharing the storage with an offset, a float64
+    # and a float16 tensor, in both the zip and the legacy (pre-1.6) format.
+    a = torch.arange(12, dtype=torch.float32).reshape(3, 4) * 0.37
+    views = {"t": a.t(), "row": a[1], "d": torch.linspace(-1, 1, 5, dtype=torch.float64), "h": torch.tensor([0.5, -2.25, 65504.0], dtype=torch.float16)}
+    torch.save(views, os.path.join(d, "views.pth"))
+    torch.save(views, os.path.join(d, "views-legacy.pth"), _use_new_zipfile_serialization=False)
+    torch.save(torch.load(os.path.join(d, name + ".torch.pth")), os.path.join(d, name + ".torch-legacy.pth"), _use_new_zipfile_serialization=False)
+    summary["views"] = {k: v.contiguous().double().flatten().tolist() for k, v in views.items()}
+    summary["legacy_of"] = name
     print(json.dumps(summary))
 
 
