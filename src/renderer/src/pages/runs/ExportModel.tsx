@@ -6,7 +6,7 @@ import type { ExportModelResult } from '../../../../shared/contract';
 import { useApi } from '../../app-context';
 import { ErrorBox, Field } from '../../components/ui';
 
-type ModelExportChoice = 'tfjs' | 'onnx' | 'onnx-fp16';
+type ModelExportChoice = 'tfjs' | 'onnx' | 'onnx-fp16' | 'pytorch';
 
 export function ExportModel({ runId, defaultFolder }: { runId: number; defaultFolder: string }) {
   const api = useApi();
@@ -52,6 +52,7 @@ export function ExportModel({ runId, defaultFolder }: { runId: number; defaultFo
             <option value="tfjs">TensorFlow.js (model.json + weights.bin)</option>
             <option value="onnx">ONNX (model.onnx, float32)</option>
             <option value="onnx-fp16">ONNX float16 (model-fp16.onnx, half the size)</option>
+            <option value="pytorch">PyTorch state_dict (model.pth, for the reference model)</option>
           </select>
         </Field>
         <label className="inline" htmlFor={`export-model-overwrite-${runId}`}>
