@@ -35,7 +35,7 @@ torchrun --standalone --nproc_per_node=N train.py
 Overrides: \`--data DIR\` (the dataset's folder on this machine; the same layout and file names),
 \`--epochs E\` (the cosine schedule spans E), \`--out DIR\` (default \`output/\` here),
 \`--batch-size B\` (per process), \`--workers W\` (loader processes per rank; default 4 on GPU, 0 on CPU),
-\`--backend nccl|gloo\`. \`python3 train.py\` alone trains in one process.
+\`--backend nccl|gloo\`${r.encoderWeights === 'imagenet' ? ', `--encoder-weights FILE` (torchvision\'s resnet34 ImageNet .pth)' : ''}. \`python3 train.py\` alone trains in one process.
 
 Several machines (every node runs the same command; HOST is the first node):
 
@@ -89,14 +89,16 @@ epochs, curves and weights, to predict and label with like any other run.
 
 ## Where it differs from the studio's own training
 
-- The same: models and their initialisation scheme aside (PyTorch's defaults here), the loss (BCE on
+- The same: the models (models.py is the studio's reference), the loss (BCE on
   probabilities clipped to [1e-7, 1 − 1e-7], soft Dice with ε 1e-6), the metric (mean per-image
   Dice at 0.5, both empty = 1), Adam (eps 1e-8), the per-epoch cosine, the splits (splits.json),
   the resize (the studio's antialiased triangle filter, ported), and the augmentation: the same
   groups, probabilities and parameters, drawn from the studio's own generator with the same
   per-(seed, epoch, image) seeding, so an image gets the same crop, angle, flip, colour and noise.
-- Photos are decoded by Pillow, not libvips: JPEG decoders may differ by a grey level in some pixels,
-  and CMYK or ICC-tagged photos are converted without their colour profile.
+- Photos are decoded by Pillow, not libvips; photos with an embedded colour profile are converted
+  to sRGB with littleCMS as libvips does (Pillow's ImageCms; without it, the profile is ignored).
+  On the studio's test photos the job's augmented inputs equal the studio's except for one grey
+  level in under 0.1 % of the values, in the profile-tagged photos.
 - Ties in rounding (a resized or rotated value at exactly .5) may go the other way: the sums run
   in another order.
 - The order of images per epoch is DistributedSampler's (seeded by seed + epoch), and each process
@@ -104,5 +106,8 @@ epochs, curves and weights, to predict and label with like any other run.
 - The batch is per process: N processes train on N × ${r.batchSize} images a step, with batch-norm
   statistics per process (no SyncBatchNorm); the learning rate is not rescaled.
 - A time budget (\`minutes\`) is not applied: the job trains \`epochs\` (${r.epochs}).
+- Weights start from PyTorch's default initialisation, not the studio's${r.encoderWeights === 'imagenet' ? `; the encoder starts from
+  torchvision's ResNet-34 ImageNet weights: \`--encoder-weights FILE\` (a torchvision resnet34 .pth),
+  else the run's encoderWeightsPath if it exists on this machine, else torchvision's download (needs torchvision)` : ''}.
 `;
 }

@@ -11,6 +11,7 @@ Photos are decoded in their stored orientation (no EXIF rotation, as the studio:
 drawn on the stored pixels), alpha composited over black, then resized once to the training size
 and kept in memory (like the studio's sample cache).
 """
+import io
 import json
 import os
 
@@ -47,11 +48,28 @@ def load_splits(job_dir, data_root):
     return out, splits["maskEncoding"]
 
 
+def _embedded_profile_to_srgb(im):
+    """The photo converted to sRGB through its embedded ICC profile (libvips, the studio's
+    decoder, does this with the same littleCMS), or None without a profile or ImageCms."""
+    icc = im.info.get("icc_profile")
+    if not icc or im.mode not in ("RGB", "CMYK"):
+        return None
+    try:
+        from PIL import ImageCms
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(im, src, ImageCms.createProfile("sRGB"), renderingIntent=1, outputMode="RGB")
+    except (ImportError, OSError, ValueError):  # no littleCMS in this Pillow, or a broken profile
+        return None
+
+
 def decode_image(path):
-    """HxWx3 uint8 RGB, stored orientation, alpha over black."""
+    """HxWx3 uint8 sRGB, stored orientation, alpha over black."""
     try:
         with Image.open(path) as im:
             im.load()
+            converted = _embedded_profile_to_srgb(im)
+            if converted is not None:
+                return np.asarray(converted, dtype=np.uint8).copy()
             if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
                 rgba = np.asarray(im.convert("RGBA"), dtype=np.float64)
                 rgb = rgba[:, :, :3] * (rgba[:, :, 3:4] / 255)

@@ -44,7 +44,22 @@ def parse_args():
     p.add_argument("--batch-size", type=int, help="images per process and step (default: the run's batch size)")
     p.add_argument("--workers", type=int, help="data loader processes per rank (default: 4 on GPU, 0 on CPU)")
     p.add_argument("--backend", choices=["auto", "nccl", "gloo"], default="auto", help="auto: nccl with CUDA, else gloo on CPU")
+    p.add_argument("--encoder-weights", help="with encoderWeights imagenet: torchvision's resnet34 .pth on this machine "
+                   "(default: the run's encoderWeightsPath if it exists here, else torchvision's download)")
     return p.parse_args()
+
+
+def imagenet_encoder_state(args, cfg):
+    """torchvision's ResNet-34 ImageNet weights for the encoder (fc.* dropped), as the studio's run loads them."""
+    path = args.encoder_weights or cfg.get("encoderWeightsPath")
+    if path and os.path.isfile(path):
+        sd = torch.load(path, map_location="cpu")
+    elif args.encoder_weights:
+        sys.exit(f"{args.encoder_weights}: no such file (--encoder-weights)")
+    else:
+        import torchvision  # the official weights through torchvision's own download and cache
+        sd = torchvision.models.resnet34(weights="IMAGENET1K_V1").state_dict()
+    return {k: v for k, v in sd.items() if not k.startswith("fc.")}
 
 
 def scheduled_lr(epoch, c):
@@ -181,6 +196,9 @@ def main():
     opt = torch.optim.Adam(net.parameters(), lr=cfg["learningRate"])  # betas (0.9, 0.999), eps 1e-8: the studio's
     start_epoch, best_dice, best_epoch = 0, -1.0, 0
     snap_path = os.path.join(out, "snapshot.pt")
+    if cfg.get("encoderWeights") == "imagenet" and not os.path.exists(snap_path):
+        if rank == 0:  # one download; DDP gives every rank rank 0's weights
+            net.encoder.load_state_dict(imagenet_encoder_state(args, cfg))
     if os.path.exists(snap_path):
         snap = torch.load(snap_path, map_location="cpu")
         for k in ("model", "base", "size"):
@@ -271,6 +289,8 @@ def main():
             "testDice": None if test is None else test["dice"], "testImages": 0 if test is None else test["images"],
         })
         print(f"done: best valid dice {best_dice:.4f} at epoch {best_epoch}" + ("" if test is None else f"; test dice {test['dice']:.4f}"), flush=True)
+    # Every rank leaves together: a gloo rank that tears down while a peer is gone can hang.
+    dist.barrier()
     dist.destroy_process_group()
 
 
