@@ -140,6 +140,23 @@ describe('COCO RLE', () => {
   });
 });
 
+describe('seg-studio export-masks: the export rules', () => {
+  it("refuses the dataset's label folder and an existing annotations.json; --overwrite keeps the old one as a version", async () => {
+    await expect(cli(exportMasksCommand, ['--data', mini, '--format', 'coco', '--out', join(mini, 'annotations', 'trimaps')])).rejects.toThrow(/trimap folder/);
+    await expect(cli(exportMasksCommand, ['--data', mini, '--format', 'yolo', '--out', mini])).rejects.toThrow(/contains the trimap folder/);
+    const out = join(work, 'cli-rules');
+    await cli(exportMasksCommand, ['--data', synth, '--format', 'coco', '--out', out]);
+    const first = readFileSync(join(out, 'annotations.json'));
+    await expect(cli(exportMasksCommand, ['--data', synth, '--format', 'coco', '--split', 'train', '--out', out])).rejects.toThrow(/already exist.*--overwrite/);
+    expect(readFileSync(join(out, 'annotations.json')).equals(first)).toBe(true);
+    const again = await cli(exportMasksCommand, ['--data', synth, '--format', 'coco', '--split', 'train', '--out', out, '--overwrite']);
+    expect(again.replaced).toBe(1);
+    expect(readFileSync(join(out, '.versions', 'annotations.v1.json')).equals(first)).toBe(true);
+    expect(readFileSync(join(out, 'annotations.json')).equals(first)).toBe(false);
+    await expect(cli(exportMasksCommand, ['--data', synth, '--format', 'tiff', '--out', out])).rejects.toThrow(/--format: unknown mask format "tiff"/);
+  });
+});
+
 describe('YOLO-seg polygons', () => {
   it('with every corner and no speck filter, the polygons cover exactly the source with its holes filled (pixel centres)', async () => {
     const out = join(work, 'yolo-synth-exact');
@@ -275,5 +292,11 @@ describe('exports from the app (labels and predictions) and seg-studio predict',
     expect([cliCheck.problems, cliCheck.missing]).toEqual([[], []]);
     expect(cliCheck.images.every((i) => i.identical)).toBe(true);
     await expect(cli(predictCommand, ['--checkpoint', join(runDir, 'best'), '--input', photos, '--out', cliCoco, '--format', 'coco'])).rejects.toThrow(/already exist/);
+
+    // export-masks --source predictions turns a folder of PNG masks into COCO, named after the dataset's photos.
+    const fromPng = join(work, 'cli-from-png');
+    await cli(exportMasksCommand, ['--source', 'predictions', '--masks', cliPng, '--data', mini, '--format', 'coco', '--out', fromPng]);
+    const fromPngCheck = checkCoco(join(fromPng, 'annotations.json'), Object.fromEntries(few.map((st) => [`${st}.jpg`, { mask: join(cliPng, `${st}.png`), encoding: 'binary' as const }])));
+    expect([fromPngCheck.problems, fromPngCheck.missing, fromPngCheck.images.every((i) => i.identical)]).toEqual([[], [], true]);
   }, 120_000);
 });
