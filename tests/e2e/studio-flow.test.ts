@@ -2,7 +2,8 @@
 // dataset, view and label a sample, preview augmentations, train a tiny run from the form,
 // predict with it and export masks, checking the files on disk. The fixture is copied to a
 // temp folder first, so labeling and exports never touch the repository.
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +78,28 @@ describe.sequential('studio in a browser', () => {
     await page.getByTestId('sample-count').filter({ hasText: /^6 images$/ }).waitFor();
     await page.getByLabel('Split').selectOption('');
     await page.getByTestId('sample-count').filter({ hasText: '16 images' }).waitFor();
+  });
+
+  it("exports the dataset's labels as COCO from the datasets page (read back exactly); a second export is refused until Replace is ticked", async () => {
+    const target = join(tmp, 'data', 'exports', 'labels-e2e');
+    await page.locator('details.export-labels > summary').click();
+    await page.getByLabel('Export to').fill(target);
+    await page.getByLabel('Format', { exact: true }).selectOption('coco');
+    await page.getByRole('button', { name: 'Export labels' }).click();
+    await page.getByTestId('labels-export-summary').filter({ hasText: 'Wrote 16 masks (coco) into annotations.json, 16 annotations' }).waitFor({ timeout: 60_000 });
+    const stems = readdirSync(join(FIXTURE, 'images')).map((n) => n.replace(/\.jpg$/, ''));
+    const sources = join(tmp, 'labels-e2e.sources.json');
+    writeFileSync(sources, JSON.stringify(Object.fromEntries(stems.map((st) => [`${st}.jpg`, { mask: join(FIXTURE, 'annotations', 'trimaps', `${st}.png`), encoding: 'trimap' }]))));
+    const check = JSON.parse(execFileSync('/usr/bin/python3', [resolve(import.meta.dirname, '../helpers/coco_yolo_check.py'), 'coco', join(target, 'annotations.json'), sources], { encoding: 'utf8' })) as { problems: string[]; missing: string[]; min_iou: number };
+    expect([check.problems, check.missing, check.min_iou]).toEqual([[], [], 1]);
+
+    await page.getByRole('button', { name: 'Export labels' }).click();
+    await page.getByRole('alert').filter({ hasText: 'already exist' }).first().waitFor();
+    await page.locator('#labels-overwrite').check();
+    await page.getByRole('button', { name: 'Export labels' }).click();
+    await page.getByTestId('labels-export-summary').filter({ hasText: 'replaced 1' }).waitFor({ timeout: 60_000 });
+    expect(existsSync(join(target, '.versions', 'annotations.v1.json'))).toBe(true);
+    await page.locator('details.export-labels > summary').click();
   });
 
   it('opens a sample with its mask overlaid', async () => {

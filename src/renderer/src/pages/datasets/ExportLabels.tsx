@@ -50,17 +50,18 @@ export function ExportLabels({ dataset }: { dataset: DatasetSummary }) {
   return (
     <details className="card export-labels">
       <summary>Export labels ({labeled} labeled images)</summary>
-      <form onSubmit={submit} aria-label="Export labels">
+      {/* Field names avoid the page's own ("Split", "Labels", "Dataset folder"): one label, one control. */}
+      <form onSubmit={submit} aria-label="Export the dataset's masks">
         <div className="row">
-          <Field id="labels-folder" label="Folder">
+          <Field id="labels-folder" label="Export to">
             <input id="labels-folder" value={folder} onChange={(e) => setFolder(e.target.value)} spellCheck={false} />
           </Field>
-          <Field id="labels-split" label="Split">
+          <Field id="labels-split" label="Images">
             <select id="labels-split" value={split} onChange={(e) => setSplit(e.target.value as SplitChoice)}>
-              <option value="all">all</option>
-              <option value="train">train</option>
-              <option value="valid">valid</option>
-              <option value="test">test</option>
+              <option value="all">all labeled</option>
+              <option value="train">train split</option>
+              <option value="valid">valid split</option>
+              <option value="test">test split</option>
             </select>
           </Field>
           <MaskFormatSelect id="labels-format" value={format} onChange={setFormat} />
