@@ -136,7 +136,7 @@ export async function registerNativeBackend(): Promise<NativeBackendResult> {
     }
     installNativeGradients();
     installNativeAdam(addon, NATIVE_BACKEND);
-    if (process.env.SEG_STUDIO_NATIVE_FUSED_BN !== '0') installFusedBatchNormLayer();
+    installFusedBatchNormLayer(process.env.SEG_STUDIO_NATIVE_FUSED_BN !== '0');
     // After the training-mode batch-norm patch: the fold wraps whatever `call` is installed.
     installInferenceFolding();
     registered = { ok: true, device: deviceName(addon), threads };

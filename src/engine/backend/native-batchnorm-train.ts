@@ -20,6 +20,7 @@ import { isPlainRelu, markDone, type LayerLike } from './native-inference-fold';
 import { soleConsumer } from './native-layer-graph';
 import { f32, tensorInput, type NativeKernel } from './native-kernel-util';
 import { takeFloat32 } from './native-cpu-backend';
+import { batchNormPrototype, besselFactor, markBatchNormPatched, topUpMovingVariance } from '../models/batch-norm-moving-variance';
 
 const TRAIN_KERNEL = 'SegNativeBatchNormTrain';
 const GRAD_KERNEL = 'SegNativeBatchNormTrainGrad';
@@ -121,13 +122,18 @@ type CallFn = (this: BatchNormLayerLike, inputs: Tensor | Tensor[], kwargs: Reco
 
 /**
  * The batch-norm layer's moving-average update, v ← v − (v − stat)·(1 − momentum), with each
- * step rounded to float32 as tfjs' tensor ops do; on [C] values, so plain JavaScript.
+ * step rounded to float32 as tfjs' tensor ops do; on [C] values, so plain JavaScript. The
+ * variance moves toward the unbiased batch variance (× n/(n−1)), as PyTorch's does
+ * (models/batch-norm-moving-variance.ts).
  */
 export function updateMovingStatistics(
   layer: Pick<BatchNormLayerLike, 'momentum' | 'movingMean' | 'movingVariance'>, mean: Float32Array, variance: Float32Array,
+  valuesPerChannel: number,
 ): void {
   const decay = Math.fround(1 - layer.momentum);
-  for (const [v, stat] of [[layer.movingMean, mean], [layer.movingVariance, variance]] as const) {
+  const bessel = besselFactor(valuesPerChannel);
+  const unbiased = bessel === 1 ? variance : variance.map((v) => v * bessel);
+  for (const [v, stat] of [[layer.movingMean, mean], [layer.movingVariance, unbiased]] as const) {
     const orig = v.read();
     const ov = orig.dataSync() as Float32Array;
     const next = new Float32Array(ov.length);
@@ -136,28 +142,36 @@ export function updateMovingStatistics(
   }
 }
 
-let patched = false;
-
-/** Routes tf.layers.batchNormalization's training-mode call to the fused op (once per process). */
-export function installFusedBatchNormLayer(): void {
+/**
+ * Routes tf.layers.batchNormalization's training-mode call to the fused op (once per process;
+ * `fused: false` keeps tfjs-layers' own op, SEG_STUDIO_NATIVE_FUSED_BN=0). Either way the moving
+ * variance follows PyTorch's unbiased update.
+ */
+export function installFusedBatchNormLayer(fused = true): void {
+  const { proto: bnProto, patched } = batchNormPrototype();
   if (patched) return;
-  patched = true;
-  const proto = Object.getPrototypeOf(tf.layers.batchNormalization({})) as { call: CallFn };
+  markBatchNormPatched(bnProto);
+  const proto = bnProto as unknown as { call: CallFn };
   const original = proto.call;
   proto.call = function (this: BatchNormLayerLike, inputs, kwargs) {
     const input = Array.isArray(inputs) ? inputs[0] : inputs;
     const training = Boolean(kwargs?.training);
-    const rank = input?.rank ?? 0;
+    if (!training || input === undefined) return original.call(this, inputs, kwargs);
+    const rank = input.rank;
     const axis = this.axis < 0 ? this.axis + rank : this.axis;
     const fusable =
-      training && tf.getBackend() === 'native' && input !== undefined && (!Array.isArray(inputs) || inputs.length === 1) &&
+      fused && tf.getBackend() === 'native' && (!Array.isArray(inputs) || inputs.length === 1) &&
       input.dtype === 'float32' && rank >= 2 && axis === rank - 1 && this.center && this.scale && this.gamma && this.beta;
-    if (!fusable) return original.call(this, inputs, kwargs);
+    if (!fusable) {
+      const out = original.call(this, inputs, kwargs);
+      topUpMovingVariance(this, input);
+      return out;
+    }
     const next = soleConsumer(this);
     const relu = isPlainRelu(next) ? next : null;
     return tf.tidy(() => {
-      const { y, mean, variance } = fusedBatchNormTrain(input!, this.gamma!.read(), this.beta!.read(), this.epsilon, relu !== null);
-      updateMovingStatistics(this, mean, variance);
+      const { y, mean, variance } = fusedBatchNormTrain(input, this.gamma!.read(), this.beta!.read(), this.epsilon, relu !== null);
+      updateMovingStatistics(this, mean, variance, input.size / mean.length);
       return relu ? markDone(y, [relu], true) : y;
     });
   };

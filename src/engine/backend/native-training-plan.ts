@@ -168,7 +168,7 @@ function compile(model: tf.LayersModel, addon: NativeAddon, gradOf: GradOf): Com
               shape: xs!,
               forward: ([x], y) => {
                 addon.batchNormTrain(x!, read(gamma)!, read(beta)!, eps, c, y, mean, variance, relu ? 1 : 0);
-                tf.tidy(() => updateMovingStatistics(layer as unknown as Parameters<typeof updateMovingStatistics>[0], mean, variance));
+                tf.tidy(() => updateMovingStatistics(layer as unknown as Parameters<typeof updateMovingStatistics>[0], mean, variance, xs![0]! * xs![1]! * xs![2]!));
               },
               backward: (dy, [x], y, [dx]) =>
                 addon.batchNormTrainGrad(

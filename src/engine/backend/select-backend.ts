@@ -3,6 +3,7 @@
 // → tfjs-node → wasm. Software GPU adapters (SwiftShader) are never chosen automatically: they
 // are far slower than any CPU path. See docs/backends.md.
 import * as tf from '@tensorflow/tfjs';
+import { installUnbiasedMovingVariance } from '../models/batch-norm-moving-variance';
 import { cpus } from 'node:os';
 import { useWasmBackend, wasmAvailability } from './wasm-backend';
 import { probeWebGpu, useWebGpuBackend } from './webgpu-node';
@@ -92,6 +93,13 @@ async function selectExplicit(name: Exclude<BackendChoice, 'auto'>, viaAuto = fa
 }
 
 export async function selectBackend(name: BackendChoice = 'auto'): Promise<SelectedBackend> {
+  const selected = await selectAny(name);
+  // PyTorch's unbiased running variance on every backend (the native one patched it already).
+  installUnbiasedMovingVariance();
+  return selected;
+}
+
+async function selectAny(name: BackendChoice): Promise<SelectedBackend> {
   quietTfjs();
   if (name !== 'auto') return selectExplicit(name);
   const tfNode = loadTfNode();

@@ -9,11 +9,8 @@
 // uniform biases; He normal is the usual choice for ReLU networks (torchvision's ResNets use it)
 // and only changes the starting point, not the architecture.
 //
-// Known difference: tfjs updates the BatchNorm moving variance with the biased batch variance,
-// PyTorch with the unbiased one (× n/(n−1), n = batch·H·W). Normalisation during training, the
-// gradients and the moving mean are identical (tests/torch-parity.test.ts). The factor is 1.6 %
-// at the ResNet34-UNet's bottleneck (4×4 maps) at 256², batch 4, and 0.1 % at the UNet's deepest
-// level there; it changes the eval-mode statistics a trained model ends with, not training.
+// The BatchNorm moving variance follows PyTorch's unbiased update (× n/(n−1), n = batch·H·W), not
+// tfjs-layers' biased one: models/batch-norm-moving-variance.ts; checked in tests/torch-parity.test.ts.
 import * as tf from '@tensorflow/tfjs';
 
 type T = tf.SymbolicTensor;
