@@ -6,6 +6,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../shared/run-config';
 import { ensureEncoderWeights, RESNET34_IMAGENET, type EncoderDownloadOptions, type EncoderWeightsFile } from './encoder-download';
+import { torchMapping } from '../models/torch-names';
 import { readPth } from './pth/read-pth';
 import { loadStateDict, withoutCommonPrefix } from './torch-state-dict';
 
@@ -14,6 +15,7 @@ export const IMAGENET_BASE = 64;
 
 /** Copies a torchvision resnet34 state_dict (file `file`) into the model's encoder; returns the tensors loaded. */
 export function loadResNet34Encoder(model: tf.LayersModel, file: string): number {
+  torchMapping(model, 'resnet34_unet'); // a model that is not a ResNet34-UNet is refused before 83 MB are read
   const sd = readPth(file);
   let tensors = withoutCommonPrefix(sd.tensors);
   // Also accept a whole ResNet34-UNet state_dict or smp's "encoder."-prefixed keys: take the encoder part.
