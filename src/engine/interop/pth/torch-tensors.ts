@@ -79,6 +79,9 @@ export function decodeStorage(bytes: Uint8Array, ref: StorageRef, where: string)
   }
 }
 
+/** 2^28 elements (1 GiB of float32): far above any weight of the studio's models. */
+const MAX_ELEMENTS = 2 ** 28;
+
 /** Gathers a (possibly strided, possibly shared) view into a fresh contiguous array. */
 export function materialize(view: TensorView, storage: TensorValues, where: string): PthTensor {
   const { shape, stride, offset } = view;
@@ -89,6 +92,8 @@ export function materialize(view: TensorView, storage: TensorValues, where: stri
   for (let d = 0; d < shape.length; d++) if (shape[d]! > 0) last += (shape[d]! - 1) * stride[d]!;
   if (n > 0 && (offset < 0 || last >= storage.length || stride.some((s) => s < 0)))
     throw new Error(`${where}: a tensor view (offset ${offset}, shape [${shape}], strides [${stride}]) reaches outside its storage of ${storage.length} elements`);
+  // Zero strides can make a tiny storage describe a huge tensor: a crafted file must not make us allocate gigabytes.
+  if (n > MAX_ELEMENTS) throw new Error(`${where}: a tensor of ${n} elements (shape [${shape}]); more than ${MAX_ELEMENTS} are not read`);
   const ctor = storage.constructor as { new (n: number): TensorValues };
   const out = new ctor(n);
   const contiguous = shape.every((_, d) => shape[d] === 1 || stride[d] === shape.slice(d + 1).reduce((a, b) => a * b, 1));
