@@ -32,7 +32,12 @@ export function createHandlers(s: StudioServices): Handlers {
       thumbnail: (a) => s.datasets.thumbnail(a.datasetId, a.sampleId, a.size),
       image: (a) => s.datasets.image(a.datasetId, a.sampleId),
       readMask: (a) => s.datasets.readMask(a.datasetId, a.sampleId),
-      saveMask: (a) => s.datasets.saveMask(a.datasetId, a.sampleId, a.png),
+      saveMask: async (a) => {
+        const saved = await s.datasets.saveMask(a.datasetId, a.sampleId, a.png);
+        if (a.effort) s.effort.recordSave(a.datasetId, a.sampleId, saved.maskPath, a.effort);
+        s.keepFresh.onMaskSaved(a.datasetId);
+        return saved;
+      },
       augmentPreview: (a) => s.augment.preview(a),
     },
     runs: {
@@ -49,6 +54,18 @@ export function createHandlers(s: StudioServices): Handlers {
       run: (a) => s.predictions.run(a),
       list: (a) => s.predictions.list(a),
       mask: (a) => s.predictions.mask(a),
+    },
+    labeling: {
+      click: (a) => s.interactive.click(a),
+      interactiveRuns: (a) => s.interactive.interactiveRuns(a.datasetId),
+      effort: (a) => s.effort.summary(a.datasetId),
+    },
+    queue: {
+      get: (a) => s.queue.get(a),
+      next: (a) => s.queue.next(a),
+      difference: (a) => s.queue.difference(a),
+      keepFresh: (a) => s.keepFresh.settings(a.datasetId),
+      setKeepFresh: (a) => s.keepFresh.configure(a),
     },
     exports: {
       masks: (a) => s.exports.masks(a),

@@ -8,10 +8,14 @@ export function deviceKeyFor(config: RunConfig): string {
   return config.backend === 'webgpu' ? 'gpu' : 'cpu';
 }
 
+/** 'low': background work (keep-fresh fine-tunes) that starts only when no normal run waits for the device. */
+export type RunPriority = 'normal' | 'low';
+
 interface Job {
   runId: number;
   device: string;
   run: () => Promise<void>;
+  priority: RunPriority;
 }
 
 export class RunQueue {
@@ -19,8 +23,8 @@ export class RunQueue {
   private readonly active = new Map<string, number>();
   private idleWaiters: Array<() => void> = [];
 
-  enqueue(runId: number, device: string, run: () => Promise<void>): void {
-    this.pending.push({ runId, device, run });
+  enqueue(runId: number, device: string, run: () => Promise<void>, priority: RunPriority = 'normal'): void {
+    this.pending.push({ runId, device, run, priority });
     this.pump();
   }
 
@@ -53,7 +57,9 @@ export class RunQueue {
   }
 
   private pump(): void {
-    for (const job of [...this.pending]) {
+    // Normal runs first, each kind in arrival order: a user's run queued after a fine-tune still goes before it.
+    const order = [...this.pending].sort((a, b) => Number(a.priority === 'low') - Number(b.priority === 'low'));
+    for (const job of order) {
       if (this.active.has(job.device)) continue;
       this.pending.splice(this.pending.indexOf(job), 1);
       this.active.set(job.device, job.runId);

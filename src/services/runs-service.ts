@@ -1,4 +1,5 @@
 // Runs: presets, config validation, enqueue → worker → events, cancel, resume, estimates.
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRunConfig, RUN_PRESETS, runConfigSchema, type RunConfig } from '../shared/run-config';
 import {
@@ -15,7 +16,8 @@ import { resolveDataPath } from '../engine/data/resolve-data-path';
 import { resumedScheduleStart, type ResumeSchedule } from '../engine/train/lr-schedule';
 import { readRunPreview } from './run-preview-file';
 import type { EventBus } from './event-bus';
-import { RunQueue, deviceKeyFor } from './run-queue';
+import { RunQueue, deviceKeyFor, type RunPriority } from './run-queue';
+import { readCheckpointMeta, resolveCheckpointDir } from '../engine/train/checkpoint';
 import { RunSupervisor } from './run-supervisor';
 import type { RunRecord, StudioStore } from './store-types';
 import type { WorkerLauncher } from './worker-launcher';
@@ -137,7 +139,42 @@ export class RunsService {
     return { runId: rec.id };
   }
 
-  private schedule(runId: number, config: RunConfig, runDir: string, resume: boolean): void {
+  /**
+   * A new run that continues another run's weights (keep-fresh fine-tunes): the source's last and
+   * best checkpoints are copied into the new run's folder and it resumes for `extraEpochs` more
+   * epochs with a cosine of their own. The source run is never changed.
+   */
+  continueRun(input: { sourceRunId: number; extraEpochs: number; name?: string; priority?: RunPriority }): { runId: number } {
+    this.recover({ ownerless: false });
+    const src = this.mustGet(input.sourceRunId);
+    if (src.status === 'running' || src.status === 'queued') {
+      throw new StudioError('CONFLICT', `run ${src.id} is ${src.status}; its checkpoints are still being written`);
+    }
+    let lastDir: string;
+    let bestDir: string;
+    try {
+      lastDir = resolveCheckpointDir(join(src.runDir, 'last'));
+      bestDir = resolveCheckpointDir(join(src.runDir, 'best'));
+    } catch {
+      throw new StudioError('NOT_FOUND', `run ${src.id} has no checkpoint to continue from (no finished epoch)`);
+    }
+    const epochsDone = readCheckpointMeta(lastDir).epoch;
+    const scheduleStartEpoch = resumedScheduleStart(src.config, epochsDone, 'restart');
+    const config = this.parse({ ...src.config, epochs: epochsDone + Math.max(1, Math.round(input.extraEpochs)), scheduleStartEpoch, minutes: undefined });
+    this.checkData(config.data);
+    const rec = this.deps.store.runs.create({
+      name: input.name ?? `${src.name} (continued)`,
+      config,
+      runDirFor: (id) => join(this.deps.runsFolder, `run-${id}`),
+    });
+    cpSync(lastDir, join(rec.runDir, 'last'), { recursive: true });
+    cpSync(bestDir, join(rec.runDir, 'best'), { recursive: true });
+    this.deps.bus.emit('run:status', { runId: rec.id, status: 'queued' });
+    this.schedule(rec.id, config, rec.runDir, true, input.priority);
+    return { runId: rec.id };
+  }
+
+  private schedule(runId: number, config: RunConfig, runDir: string, resume: boolean, priority: RunPriority = 'normal'): void {
     this.queue.enqueue(runId, deviceKeyFor(config), async () => {
       // Cancelled while waiting: nothing to start.
       if (this.deps.store.runs.status(runId) !== 'queued') return;
@@ -163,7 +200,7 @@ export class RunsService {
       } finally {
         this.deps.store.devices.release(device, runId);
       }
-    });
+    }, priority);
   }
 
   private async supervise(runId: number, config: RunConfig, runDir: string, resume: boolean): Promise<void> {

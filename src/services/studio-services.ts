@@ -3,11 +3,16 @@
 import { AugmentService } from './augment-service';
 import { appPathsFor, type AppPaths } from './app-paths';
 import { DatasetsService } from './datasets-service';
+import { EffortService } from './effort-service';
 import { EventBus } from './event-bus';
 import { ExportsService } from './exports-service';
 import { createDispatch, type Dispatch } from './handlers';
+import { InteractiveService } from './interactive-service';
 import { PathGuard } from './path-guard';
 import { PredictionsService } from './predictions-service';
+import { QueueService } from './queue-service';
+import { KeepFreshService } from './keep-fresh';
+import { join } from 'node:path';
 import { RunsService } from './runs-service';
 import { startOwnerHeartbeat } from './owner-heartbeat';
 import { openStudioStore } from './store-adapter';
@@ -48,6 +53,12 @@ export interface StudioServices {
   predictions: PredictionsService;
   exports: ExportsService;
   system: SystemService;
+  /** Click-to-segment answers for the label editor (one cached model). */
+  interactive: InteractiveService;
+  effort: EffortService;
+  /** The labeling queue (most useful photo next, labels to review) and keep-fresh fine-tunes. */
+  queue: QueueService;
+  keepFresh: KeepFreshService;
   dispatch: Dispatch;
   close(): void;
 }
@@ -81,6 +92,10 @@ export function createStudioServices(opts: StudioServicesOptions): StudioService
   const predictions = new PredictionsService({ store, datasets, guard, predictionsFolder: paths.predictionsFolder });
   const exports = new ExportsService({ store, bus, guard, predictions });
   const system = new SystemService(paths, opts.pickFolder);
+  const interactive = new InteractiveService({ store, datasets });
+  const effort = new EffortService({ store, datasets });
+  const keepFresh = new KeepFreshService({ store, runs, bus, file: join(paths.dataFolder, 'keep-fresh.json') });
+  const queue = new QueueService({ store, datasets, preferredRun: (id) => keepFresh.currentRun(id) });
   if (opts.recover !== false) runs.recover();
   // Other processes judge this one's runs and device claims by its lease, among other things.
   const stopHeartbeat = startOwnerHeartbeat(store);
@@ -96,9 +111,16 @@ export function createStudioServices(opts: StudioServicesOptions): StudioService
     predictions,
     exports,
     system,
+    interactive,
+    effort,
+    queue,
+    keepFresh,
     dispatch: undefined as unknown as Dispatch,
     close: () => {
       stopHeartbeat();
+      interactive.release();
+      queue.release();
+      keepFresh.close();
       store.close();
     },
   };

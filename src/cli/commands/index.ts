@@ -16,6 +16,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'clicks to reach IoU 0.85/0.90, IoU per click and ms per click of a click-to-segment checkpoint',
     load: async () => (await import('./eval-interactive')).evalInteractiveCommand,
   },
+  'simulate-labeling': {
+    summary: 'does the queue help? reveal labels K at a time (uncertainty or random order), retrain, test Dice per label count',
+    load: async () => (await import('./simulate-labeling')).simulateLabelingCommand,
+  },
   export: { summary: 'a checkpoint as an ONNX file (opset 17, dynamic batch; --fp16), a TensorFlow.js folder or a PyTorch state_dict (.pth)', load: async () => (await import('./export')).exportCommand },
   predict: { summary: 'predict masks for a folder of photos', load: async () => (await import('./predict')).predictCommand },
   backends: { summary: 'which compute backends load on this machine', load: async () => (await import('./backends')).backendsCommand },

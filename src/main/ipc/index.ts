@@ -4,7 +4,9 @@ import { EVENT_CHANNEL } from '../../shared/contract';
 import type { StudioServices } from '../../services/studio-services';
 import { registerDatasetsIpc } from './datasets-ipc';
 import { registerExportsIpc } from './exports-ipc';
+import { registerLabelingIpc } from './labeling-ipc';
 import { registerPredictionsIpc } from './predictions-ipc';
+import { registerQueueIpc } from './queue-ipc';
 import { registerRunsIpc } from './runs-ipc';
 import { registerSystemIpc } from './system-ipc';
 
@@ -14,6 +16,8 @@ export function registerIpc(services: StudioServices, devServerUrl: string | und
     registerRunsIpc(services.dispatch, devServerUrl),
     registerPredictionsIpc(services.dispatch, devServerUrl),
     registerExportsIpc(services.dispatch, devServerUrl),
+    registerLabelingIpc(services.dispatch, devServerUrl),
+    registerQueueIpc(services.dispatch, devServerUrl),
     registerSystemIpc(services.dispatch, devServerUrl),
     services.bus.subscribe((message) => {
       for (const win of BrowserWindow.getAllWindows()) {

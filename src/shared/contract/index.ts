@@ -3,6 +3,7 @@
 export * from './envelope';
 export * from './wire';
 export * from './types';
+export * from './queue-types';
 export * from './operations';
 export * from './path-schema';
 export * from './events';

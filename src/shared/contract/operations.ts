@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { augmentConfigSchema } from '../run-config';
 import { pathSchema, urlOrPathSchema } from './path-schema';
 import type * as T from './types';
+import type * as Q from './queue-types';
 
 /** An operation: its argument schema, plus a phantom result type (never set at runtime). */
 export interface OpDef<A extends z.ZodTypeAny, R> {
@@ -28,6 +29,22 @@ const split = z.enum(['train', 'valid', 'test']);
 const maskExportFormat = z.enum(['0-255', '0-1', 'png-0-255', 'png-0-1', 'coco', 'yolo']);
 /** Bytes cross IPC as Uint8Array; the HTTP wire codec decodes {"$bytes"} into one first. */
 const bytes = z.instanceof(Uint8Array);
+/** Run lengths of a 0/1 mask, alternating from background (mask-draft.ts, ClickMaskResult). */
+const maskRuns = z.array(z.number().int().min(0)).max(1 << 22);
+/** The work behind a saved mask (labeling effort, issue 13); a suggestion names its run and the pixels changed. */
+const labelEffort = z
+  .object({
+    seconds: z.number().min(0).max(7 * 24 * 3600),
+    clicks: z.number().int().min(0),
+    strokes: z.number().int().min(0),
+    source: z.enum(['none', 'prediction', 'interactive']),
+    sourceRunId: runId.nullable(),
+    changedPixels: z.number().int().min(0).nullable(),
+  })
+  .strict()
+  .refine((e) => (e.source === 'none') === (e.changedPixels === null) && (e.source === 'none') === (e.sourceRunId === null), {
+    message: 'a suggestion (prediction, interactive) needs sourceRunId and changedPixels; none has neither',
+  });
 
 export const contract = {
   datasets: {
@@ -98,7 +115,7 @@ export const contract = {
     image: op<Uint8Array>()(z.object({ datasetId, sampleId }), 'bytes'),
     readMask: op<T.MaskImage>()(z.object({ datasetId, sampleId })),
     /** Writes atomically; the replaced mask is kept as a numbered version beside it. */
-    saveMask: op<T.SaveMaskResult>()(z.object({ datasetId, sampleId, png: bytes })),
+    saveMask: op<T.SaveMaskResult>()(z.object({ datasetId, sampleId, png: bytes, effort: labelEffort.optional() })),
     augmentPreview: op<{ items: T.AugmentPreviewItem[] }>()(
       z.object({
         datasetId,
@@ -131,10 +148,71 @@ export const contract = {
   },
   predictions: {
     /** Predicts every labeled sample of a split with the run's best checkpoint; stores per-image Dice. */
-    run: op<T.PredictionResult>()(z.object({ runId, datasetId, split })),
+    run: op<T.PredictionResult>()(
+      z.object({
+        runId,
+        datasetId,
+        split,
+        /** Test-time augmentation: the mean with the mirrored photo's prediction (about 2× the time). */
+        tta: z.boolean().default(false),
+      }),
+    ),
     /** Stored per-image Dice of an earlier prediction (empty items when none). */
     list: op<T.PredictionResult>()(z.object({ runId, datasetId, split })),
     mask: op<T.MaskImage>()(z.object({ runId, datasetId, sampleId })),
+  },
+  labeling: {
+    /**
+     * The click-to-segment run's mask for the clicks so far on one photo (clicks in photo pixels;
+     * positive = object). The run's checkpoint and the photo's model input stay cached between
+     * clicks; `prevMask` is the previous answer's modelMask (RITM's previous-mask channel).
+     */
+    click: op<T.ClickMaskResult>()(
+      z.object({
+        datasetId,
+        sampleId,
+        runId,
+        clicks: z
+          .array(z.object({ x: z.number().finite(), y: z.number().finite(), positive: z.boolean() }).strict())
+          .min(1)
+          .max(200),
+        prevMask: z.object({ size: z.number().int().min(32).max(1024), runs: maskRuns }).strict().optional(),
+      }),
+    ),
+    /** Click-to-segment runs with a checkpoint, this dataset's first. */
+    interactiveRuns: op<T.InteractiveRunInfo[]>()(z.object({ datasetId })),
+    /** The labeling effort on record for a dataset: median seconds per mask, suggestions accepted unedited. */
+    effort: op<T.EffortSummary>()(z.object({ datasetId })),
+  },
+  queue: {
+    /**
+     * Photos ranked for labeling ('unlabeled': most uncertain first, mean p(1−p) of a plain run's
+     * prediction) or for review ('review': labels the model disagrees with most first), with the
+     * model version that ranked them. runId: default the kept-fresh run, else the newest plain run
+     * on the dataset. Cached per (run, dataset); a new checkpoint or a saved label rescoring what changed.
+     */
+    get: op<Q.QueueResult>()(
+      z.object({ datasetId, runId: runId.optional(), kind: z.enum(['unlabeled', 'review']).default('unlabeled'), limit: z.number().int().min(1).max(100000).optional() }),
+    ),
+    /** The editor's "Next": the top of the queue, skipping `current`. */
+    next: op<Q.QueueNext>()(
+      z.object({ datasetId, runId: runId.optional(), kind: z.enum(['unlabeled', 'review']).default('unlabeled'), current: sampleId.optional() }),
+    ),
+    /** A labeled photo's label-vs-prediction difference at the model size: RGBA PNG, red = label only, blue = prediction only. */
+    difference: op<Uint8Array>()(z.object({ datasetId, runId: runId.optional(), sampleId }), 'bytes'),
+    /** The dataset's "keep the model fresh" setting. */
+    keepFresh: op<Q.KeepFreshSettings>()(z.object({ datasetId })),
+    setKeepFresh: op<Q.KeepFreshSettings>()(
+      z
+        .object({
+          datasetId,
+          enabled: z.boolean(),
+          everyMasks: z.number().int().min(1).max(10000).optional(),
+          minutes: z.number().gt(0).max(240).optional(),
+          runId: runId.nullable().optional(),
+        })
+        .strict(),
+    ),
   },
   exports: {
     /**
