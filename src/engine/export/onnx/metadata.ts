@@ -37,7 +37,7 @@ export function onnxMetadata(m: ModelOrigin): Record<string, string> {
     normalization: `x = (pixel / 255 - mean) / std per RGB channel (ImageNet mean and std), after resizing the photo to ${m.width}x${m.height} (bilinear, aspect not kept)${extra}`,
     output_name: ONNX_OUTPUT,
     output_shape: `[batch, 1, ${m.height}, ${m.width}]`,
-    output: 'probability that the pixel is foreground (sigmoid already applied)',
+    output: `probability that the pixel is foreground (sigmoid applied); foreground where it is > threshold; the studio resizes the ${m.width}x${m.height} map bilinearly to the photo's size before thresholding`,
     threshold: String(MASK_THRESHOLD),
     precision: m.precision,
     ...m.origin,
