@@ -103,6 +103,9 @@ describe('one symlink-aware path policy over HTTP', () => {
       expect(v.env.ok && v.env.result.valid).toBe(false);
       expect(v.env.ok && v.env.result.issues.map((i) => i.path)).toEqual(['data']);
     }
+    // The ImageNet encoder file a run names is read by its worker: the same policy.
+    const imagenet = { ...tiny(pets), model: 'resnet34_unet', base: 64, size: 64, encoderWeights: 'imagenet' };
+    for (const file of [join(outsideDir, 'resnet34.pth'), join(root, 'link-out', 'resnet34.pth')]) await refused('runs/start', { config: { ...imagenet, encoderWeightsPath: file } });
     const runs = await call<Array<{ name: string }>>('runs/list', {});
     expect(runs.env.ok && runs.env.result.map((r) => r.name)).toEqual(['probe']);
     // Inside the roots the config is valid, and the bundled sample is the app's own.
