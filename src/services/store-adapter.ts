@@ -126,6 +126,11 @@ export function adaptStore(s: Store): StudioStore {
       finish: (id, files) => s.exports.finish(id, files),
       fail: (id, message) => s.exports.fail(id, message),
     },
+    effort: {
+      record: (datasetId, sampleId, maskPath, effort) => s.effort.record(datasetId, sampleId, maskPath, effort),
+      list: (datasetId) => s.effort.list(datasetId),
+      summary: (datasetId) => s.effort.summary(datasetId),
+    },
     devices: {
       claim(device, runId) {
         const r = s.deviceClaims.claim(device, runId, currentOwner());

@@ -3,7 +3,7 @@
 import type { RunConfig } from '../shared/run-config';
 import type { EpochMetrics } from '../engine/train/checkpoint';
 import type { ImportReport, Sample } from '../engine/types';
-import type { DatasetSummary, RunStatus, RunSummary, SplitName } from '../shared/contract';
+import type { DatasetSummary, EffortSummary, LabelEffort, RunStatus, RunSummary, SplitName } from '../shared/contract';
 
 /** A stored run; the summary's training time and queue position are the runs service's to add. */
 export interface RunRecord extends Omit<RunSummary, 'runDir' | 'trainingSeconds' | 'waitingFor'> {
@@ -101,6 +101,13 @@ export interface DeviceClaimsStore {
   release(device: string, runId: number): boolean;
 }
 
+/** Labeling effort per saved mask (store/effort-repo.ts). */
+export interface EffortStore {
+  record(datasetId: number, sampleId: string, maskPath: string, effort: LabelEffort): number;
+  list(datasetId: number): Array<LabelEffort & { id: number; stem: string; savedAt: string; maskPath: string }>;
+  summary(datasetId: number): EffortSummary;
+}
+
 export interface StudioStore {
   runs: RunsStore;
   devices: DeviceClaimsStore;
@@ -109,6 +116,7 @@ export interface StudioStore {
   datasets: DatasetsStore;
   predictions: PredictionsStore;
   exports: ExportsStore;
+  effort: EffortStore;
   /** `PRAGMA integrity_check` result ('ok' when healthy). */
   integrityCheck(): string;
   close(): void;

@@ -156,10 +156,60 @@ CREATE TABLE device_claims (
 );
 `;
 
+// v4: labeling effort on record (issue 13): one row per saved mask with the active seconds the
+// editor measured (idle gaps over a minute left out), the clicks and strokes made, and the
+// suggestion the label started from (none, a run's prediction, or a click-to-segment run) with
+// how many pixels the saved mask differs from it (0 = the suggestion accepted as it was). Rows
+// follow their sample (CASCADE); the run that made a suggestion may be deleted (SET NULL).
+const V4 = `
+CREATE TABLE label_effort (
+  id              INTEGER PRIMARY KEY,
+  sample_id       INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+  saved_at        TEXT NOT NULL,
+  mask_path       TEXT NOT NULL,
+  seconds         REAL NOT NULL CHECK (seconds >= 0),
+  clicks          INTEGER NOT NULL CHECK (clicks >= 0),
+  strokes         INTEGER NOT NULL CHECK (strokes >= 0),
+  source          TEXT NOT NULL CHECK (source IN ('none', 'prediction', 'interactive')),
+  source_run_id   INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+  changed_pixels  INTEGER CHECK (changed_pixels IS NULL OR changed_pixels >= 0),
+  CHECK ((source = 'none') = (changed_pixels IS NULL))
+);
+CREATE INDEX label_effort_by_sample ON label_effort(sample_id, saved_at);
+`;
+
+// v5: sweeps (issue 14): a grid of run configurations tried one after another, each as an
+// ordinary run. The sweep keeps the base config and the grid as given; each configuration (its
+// grid values and full run config) gets a row, and its run id once a run was started for it, so
+// a sweep whose process died continues with the first configuration that has no finished run.
+// A deleted run leaves its configuration without a run (SET NULL): the next resume tries it again.
+const V5 = `
+CREATE TABLE sweeps (
+  id               INTEGER PRIMARY KEY,
+  name             TEXT NOT NULL DEFAULT '',
+  base_config_json TEXT NOT NULL,
+  grid_json        TEXT NOT NULL,
+  minutes_each     REAL,
+  created_at       TEXT NOT NULL,
+  finished_at      TEXT
+);
+CREATE TABLE sweep_configurations (
+  sweep_id      INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+  position      INTEGER NOT NULL CHECK (position >= 0),
+  settings_json TEXT NOT NULL,
+  config_json   TEXT NOT NULL,
+  run_id        INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+  PRIMARY KEY (sweep_id, position)
+);
+CREATE INDEX sweep_configurations_by_run ON sweep_configurations(run_id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', sql: V1 },
   { version: 2, description: 'run names and datasets, skipped counts, export details, query indices', sql: V2 },
   { version: 3, description: 'run owners (host, start identity, lease) and device claims', sql: V3 },
+  { version: 4, description: 'labeling effort per saved mask', sql: V4 },
+  { version: 5, description: 'sweeps: configurations tried one after another as runs', sql: V5 },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -2,6 +2,7 @@
 import type { Database } from './db-types';
 import { DatasetsRepo } from './datasets-repo';
 import { DeviceClaimsRepo } from './device-claims-repo';
+import { EffortRepo } from './effort-repo';
 import { ExportsRepo } from './exports-repo';
 import { MetricsRepo } from './metrics-repo';
 import { openDatabase, type OpenDatabaseOptions } from './open-database';
@@ -19,6 +20,7 @@ export interface Store {
   predictions: PredictionsRepo;
   exports: ExportsRepo;
   deviceClaims: DeviceClaimsRepo;
+  effort: EffortRepo;
   /** `PRAGMA integrity_check`: 'ok' when healthy, else SQLite's list of problems. */
   integrityCheck(): string;
   close(): void;
@@ -36,6 +38,7 @@ export function openStore(file: string, opts: OpenDatabaseOptions = {}): Store {
     predictions: new PredictionsRepo(db),
     exports: new ExportsRepo(db),
     deviceClaims: new DeviceClaimsRepo(db),
+    effort: new EffortRepo(db),
     integrityCheck: () => (db.pragma('integrity_check', { simple: false }) as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('\n'),
     close: () => {
       if (db.open) db.close();

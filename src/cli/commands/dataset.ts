@@ -9,6 +9,7 @@ import { DEFAULT_ANNOTATIONS_URL, DEFAULT_IMAGES_URL } from '../../engine/data/d
 import { ProgressBar } from '../../engine/util/progress';
 import { defaultDbPath } from '../../store/default-db-path';
 import type { Command } from './command';
+import { datasetEffortCommand } from './dataset-effort';
 import { JSON_FLAG } from './command';
 
 /** The app's data folder is the default database's folder (SEG_STUDIO_DB / SEG_STUDIO_HOME / per-user folder). */
@@ -68,10 +69,12 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 export const datasetCommand: Command = {
-  help: () => formatHelp('seg-studio dataset download [--dest DIR] [--images-url U] [--annotations-url U] [--force] [--json]', flags),
+  help: () =>
+    `${formatHelp('seg-studio dataset download [--dest DIR] [--images-url U] [--annotations-url U] [--force] [--json]', flags)}\n\n${datasetEffortCommand.help()}`,
   async run(argv) {
+    if (argv[0] === 'effort') return datasetEffortCommand.run(argv.slice(1));
     const { flags: f, positionals } = parseArgs(argv, flags);
-    if (positionals[0] !== 'download') throw new UsageError(positionals[0] ? `unknown subcommand "${positionals[0]}"` : 'missing subcommand (download)');
+    if (positionals[0] !== 'download') throw new UsageError(positionals[0] ? `unknown subcommand "${positionals[0]}"` : 'missing subcommand (download, effort)');
     if (positionals.length > 1) throw new UsageError(`unknown argument "${positionals[1]}"`);
     const json = Boolean(f.json);
     const out = new CliOutput(json);

@@ -228,3 +228,76 @@ export interface DataFolderInfo {
   dbPath: string;
   runsFolder: string;
 }
+
+/** Where a saved label started: nothing, a run's prediction, or a click-to-segment run's answer. */
+export type EffortSource = 'none' | 'prediction' | 'interactive';
+
+/** The editor's record of the work behind one saved mask (datasets.saveMask's `effort`). */
+export interface LabelEffort {
+  /** Active seconds in the editor since the photo was opened or last saved (idle gaps over 60 s left out). */
+  seconds: number;
+  /** Clicks of the click tool. */
+  clicks: number;
+  /** Brush, eraser and fill strokes. */
+  strokes: number;
+  source: EffortSource;
+  /** The run whose prediction or click model made the suggestion; null for 'none'. */
+  sourceRunId: number | null;
+  /** Pixels where the saved mask differs from the suggestion (0 = accepted unedited); null for 'none'. */
+  changedPixels: number | null;
+}
+
+export interface EffortSourceSummary {
+  masks: number;
+  medianSeconds: number | null;
+}
+
+/** labeling.effort: the labeling effort on record for one dataset. */
+export interface EffortSummary {
+  /** Saved masks with an effort record. */
+  masks: number;
+  medianSeconds: number | null;
+  totalSeconds: number;
+  medianClicks: number | null;
+  medianStrokes: number | null;
+  /** Saves that started from a suggestion (a prediction or the click model). */
+  suggestions: number;
+  /** Of those, saved exactly as suggested (no pixel changed). */
+  acceptedUnedited: number;
+  /** acceptedUnedited / suggestions; null without suggestions. */
+  acceptedShare: number | null;
+  bySource: Record<EffortSource, EffortSourceSummary>;
+}
+
+/** A click-to-segment run the label editor can use (labeling.interactiveRuns). */
+export interface InteractiveRunInfo {
+  runId: number;
+  name: string;
+  status: RunStatus;
+  model: string;
+  base: number;
+  size: number;
+  epochsCompleted: number;
+  bestValidDice: number | null;
+  /** Trained on this dataset's folder (runs of other folders can still be used). */
+  sameDataset: boolean;
+}
+
+/** labeling.click: the click model's mask for the clicks so far. */
+export interface ClickMaskResult {
+  /** The photo's size; `runs` covers width·height pixels row-major. */
+  width: number;
+  height: number;
+  /** Alternating run lengths of the mask at the photo's size, starting with background (0). */
+  runs: number[];
+  /** The model's own mask (model input size), to send back as `prevMask` with the next click. */
+  modelMask: { size: number; runs: number[] };
+  /** Server time for this click: encoding + forward pass + resize to the photo (ms). */
+  ms: number;
+  /** Of which the forward pass on the model (ms). */
+  modelMs: number;
+  /** True when this click had to load the checkpoint or prepare the photo first (not a steady-state click). */
+  cold: boolean;
+  /** The checkpoint answered with (its epoch), so a suggestion says which model version made it. */
+  checkpointEpoch: number | null;
+}

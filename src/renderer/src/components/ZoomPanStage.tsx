@@ -8,6 +8,8 @@ export interface StagePointer {
   y: number;
   phase: 'down' | 'move' | 'up';
   shift: boolean;
+  /** The button pressed: 0 left, 2 right (tools only get the right button while one is active). */
+  button: number;
 }
 
 interface Props {
@@ -25,7 +27,7 @@ export function ZoomPanStage({ width, height, children, toolActive = false, onPo
   const outer = useRef<HTMLDivElement>(null);
   const inner = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ scale: 1, x: 0, y: 0 });
-  const drag = useRef<{ mode: 'pan' | 'tool'; startX: number; startY: number; vx: number; vy: number } | null>(null);
+  const drag = useRef<{ mode: 'pan' | 'tool'; button: number; startX: number; startY: number; vx: number; vy: number } | null>(null);
   const space = useRef(false);
 
   const fit = useCallback(() => {
@@ -88,22 +90,22 @@ export function ZoomPanStage({ width, height, children, toolActive = false, onPo
 
   const onPointerDown = (e: RPointerEvent<HTMLDivElement>) => {
     const pan = !toolActive || e.button === 1 || space.current;
-    if (e.button !== 0 && e.button !== 1) return;
+    if (e.button !== 0 && e.button !== 1 && !(e.button === 2 && toolActive)) return;
     (e.currentTarget as HTMLDivElement).setPointerCapture(e.pointerId);
-    drag.current = { mode: pan ? 'pan' : 'tool', startX: e.clientX, startY: e.clientY, vx: view.x, vy: view.y };
-    if (!pan && onPointer) onPointer({ ...toImage(e), phase: 'down', shift: e.shiftKey });
+    drag.current = { mode: pan ? 'pan' : 'tool', button: e.button, startX: e.clientX, startY: e.clientY, vx: view.x, vy: view.y };
+    if (!pan && onPointer) onPointer({ ...toImage(e), phase: 'down', shift: e.shiftKey, button: e.button });
   };
   const onPointerMove = (e: RPointerEvent<HTMLDivElement>) => {
     onHover?.(toImage(e));
     const d = drag.current;
     if (!d) return;
     if (d.mode === 'pan') setView((v) => ({ ...v, x: d.vx + e.clientX - d.startX, y: d.vy + e.clientY - d.startY }));
-    else onPointer?.({ ...toImage(e), phase: 'move', shift: e.shiftKey });
+    else onPointer?.({ ...toImage(e), phase: 'move', shift: e.shiftKey, button: d.button });
   };
   const onPointerUp = (e: RPointerEvent<HTMLDivElement>) => {
     const d = drag.current;
     drag.current = null;
-    if (d?.mode === 'tool') onPointer?.({ ...toImage(e), phase: 'up', shift: e.shiftKey });
+    if (d?.mode === 'tool') onPointer?.({ ...toImage(e), phase: 'up', shift: e.shiftKey, button: d.button });
   };
 
   const onKeyDown = (e: React.KeyboardEvent) => {
@@ -127,6 +129,8 @@ export function ZoomPanStage({ width, height, children, toolActive = false, onPo
         onPointerUp={onPointerUp}
         onPointerCancel={onPointerUp}
         onPointerLeave={() => onHover?.(null)}
+        // While a tool is active the right button is a tool's (the click tool's "background"), not a menu.
+        onContextMenu={toolActive ? (e) => e.preventDefault() : undefined}
         onKeyDown={onKeyDown}
         data-testid="stage"
       >

@@ -1,10 +1,10 @@
 // Keyboard shortcuts of the label editor (shown in its toolbar): B brush, E eraser, F fill,
-// V view/pan, [ and ] brush size, Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo, Ctrl+S save.
+// C click-to-segment, V view/pan, [ and ] brush size, Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo, Ctrl+S save.
 // Ignored while typing in a form field so a run name containing "b" does not switch tools
 // (except Ctrl+S, which no field uses).
 import { useEffect, useRef } from 'react';
 
-export type Tool = 'view' | 'brush' | 'eraser' | 'fill';
+export type Tool = 'view' | 'brush' | 'eraser' | 'fill' | 'click';
 
 export interface ShortcutActions {
   setTool: (t: Tool) => void;
@@ -37,6 +37,7 @@ export function useLabelShortcuts(actions: ShortcutActions): void {
       else if (k === 'b') a.setTool('brush');
       else if (k === 'e') a.setTool('eraser');
       else if (k === 'f') a.setTool('fill');
+      else if (k === 'c') a.setTool('click');
       else if (k === 'v') a.setTool('view');
       else if (e.key === '[') a.resize(-1);
       else if (e.key === ']') a.resize(1);

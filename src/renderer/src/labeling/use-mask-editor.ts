@@ -2,6 +2,8 @@
 // (copying 200k pixels per pointer move would stutter); a snapshot is pushed once per stroke,
 // so one undo removes one whole stroke. "Dirty" compares the mask with the last saved one, so
 // undoing back to the saved state (a stroke, or an adopted prediction) shows it saved again.
+// Each state may carry an attachment (the click tool's clicks so far) that undo and redo restore
+// with the pixels, so undoing a click also takes the click back.
 import { useCallback, useMemo, useRef, useState } from 'react';
 import type { MaskData } from './mask-bitmap';
 
@@ -14,14 +16,16 @@ export interface MaskEditor {
   dirty: boolean;
   canUndo: boolean;
   canRedo: boolean;
+  /** What the current state carries besides its pixels (e.g. the click session); null after load. */
+  attachment: unknown;
   /** Replaces the mask and clears history (a freshly loaded label). */
   load: (m: MaskData) => void;
   /** Starts an undoable change; call before mutating `mask.data`. */
   beginChange: () => void;
   /** Repaints after in-place mutation. */
   touch: () => void;
-  /** Replaces the whole mask as one undoable change (e.g. "use prediction"). */
-  replace: (m: MaskData) => void;
+  /** Replaces the whole mask as one undoable change (e.g. "use prediction"); `attachment` replaces the current one (default null). */
+  replace: (m: MaskData, attachment?: unknown) => void;
   undo: () => void;
   redo: () => void;
   /** The saved file now holds `saved` (the pixels that were encoded), or the current mask. */
@@ -36,8 +40,9 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 export function useMaskEditor(): MaskEditor {
   const maskRef = useRef<MaskData | null>(null);
-  const undoStack = useRef<Uint8Array[]>([]);
-  const redoStack = useRef<Uint8Array[]>([]);
+  const undoStack = useRef<Array<{ data: Uint8Array; attachment: unknown }>>([]);
+  const redoStack = useRef<Array<{ data: Uint8Array; attachment: unknown }>>([]);
+  const attachment = useRef<unknown>(null);
   const savedData = useRef<Uint8Array | null>(null);
   const [version, setVersion] = useState(0);
   const bump = useCallback(() => setVersion((v) => v + 1), []);
@@ -45,6 +50,7 @@ export function useMaskEditor(): MaskEditor {
   const load = useCallback((m: MaskData) => {
     maskRef.current = m;
     savedData.current = m.data.slice();
+    attachment.current = null;
     undoStack.current = [];
     redoStack.current = [];
     setVersion((v) => v + 1);
@@ -53,19 +59,21 @@ export function useMaskEditor(): MaskEditor {
   const beginChange = useCallback(() => {
     const m = maskRef.current;
     if (!m) return;
-    undoStack.current.push(m.data.slice());
+    undoStack.current.push({ data: m.data.slice(), attachment: attachment.current });
     if (undoStack.current.length > HISTORY_LIMIT) undoStack.current.shift();
     redoStack.current = [];
   }, []);
 
   const replace = useCallback(
-    (next: MaskData) => {
+    (next: MaskData, nextAttachment: unknown = null) => {
       const m = maskRef.current;
       if (m) {
-        undoStack.current.push(m.data.slice());
+        undoStack.current.push({ data: m.data.slice(), attachment: attachment.current });
+        if (undoStack.current.length > HISTORY_LIMIT) undoStack.current.shift();
         redoStack.current = [];
         m.data.set(next.data);
       } else maskRef.current = next;
+      attachment.current = nextAttachment;
       bump();
     },
     [bump],
@@ -75,8 +83,9 @@ export function useMaskEditor(): MaskEditor {
     const m = maskRef.current;
     const prev = undoStack.current.pop();
     if (!m || !prev) return;
-    redoStack.current.push(m.data.slice());
-    m.data.set(prev);
+    redoStack.current.push({ data: m.data.slice(), attachment: attachment.current });
+    m.data.set(prev.data);
+    attachment.current = prev.attachment;
     bump();
   }, [bump]);
 
@@ -84,8 +93,9 @@ export function useMaskEditor(): MaskEditor {
     const m = maskRef.current;
     const next = redoStack.current.pop();
     if (!m || !next) return;
-    undoStack.current.push(m.data.slice());
-    m.data.set(next);
+    undoStack.current.push({ data: m.data.slice(), attachment: attachment.current });
+    m.data.set(next.data);
+    attachment.current = next.attachment;
     bump();
   }, [bump]);
 
@@ -111,6 +121,7 @@ export function useMaskEditor(): MaskEditor {
     dirty,
     canUndo: undoStack.current.length > 0,
     canRedo: redoStack.current.length > 0,
+    attachment: attachment.current,
     load,
     beginChange,
     touch: bump,

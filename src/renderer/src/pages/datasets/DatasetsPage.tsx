@@ -16,6 +16,7 @@ import { DownloadDatasetCard } from './DownloadDatasetCard';
 import { RememberedDatasets } from './RememberedDatasets';
 import { RelocateForm } from './RelocateForm';
 import { ExportLabels } from './ExportLabels';
+import { LabelingEffort } from './LabelingEffort';
 
 export function DatasetsPage({ datasetId }: { datasetId?: number }) {
   const api = useApi();
@@ -71,6 +72,7 @@ export function DatasetsPage({ datasetId }: { datasetId?: number }) {
       ) : (
         <>
         <ExportLabels dataset={current} />
+        <LabelingEffort dataset={current} />
         <section className="grid-section" aria-label={`Samples of ${current.name}`}>
           <SampleFiltersBar filters={filters} onChange={setFilters} runs={(runs.data ?? []).filter((r) => r.epochsCompleted > 0)} total={pages.total} />
           <ErrorBox error={pages.error} context={`Loading samples of ${current.name}`} />

@@ -20,6 +20,7 @@ const TOOLS: Array<{ id: Tool; label: string; key: string }> = [
   { id: 'brush', label: 'Brush', key: 'B' },
   { id: 'eraser', label: 'Eraser', key: 'E' },
   { id: 'fill', label: 'Fill', key: 'F' },
+  { id: 'click', label: 'Click', key: 'C' },
 ];
 
 export function LabelToolbar(p: Props) {
@@ -55,7 +56,7 @@ export function LabelToolbar(p: Props) {
       <button type="button" className="primary" onClick={p.save} disabled={!p.dirty || p.saving} aria-keyshortcuts="Control+S">
         {p.saving ? 'Saving…' : p.dirty ? 'Save mask' : 'Saved'} <kbd>Ctrl+S</kbd>
       </button>
-      <span className="muted small">Fill paints the region under the cursor as pet; Shift+click fills it as background. Hold Space to pan.</span>
+      <span className="muted small">Fill paints the region under the cursor as pet; Shift+click fills it as background. Click: left adds the object, right adds background. Hold Space to pan.</span>
     </div>
   );
 }

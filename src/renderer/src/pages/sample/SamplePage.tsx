@@ -2,7 +2,9 @@
 // label editor (brush, eraser, flood fill, undo/redo, save). An unlabeled photo starts from an
 // empty mask, so labeling from scratch is the same flow. Unsaved edits are kept as a draft and
 // every way out of the page asks first (use-label-draft, use-leave-guard); a run's prediction can
-// be shown as a second overlay with its Dice against the label (UsePrediction).
+// be shown as a second overlay with its Dice against the label (UsePrediction). The click tool
+// asks a click-to-segment run for the mask (use-click-segmentation); each save carries the
+// effort behind it (use-label-effort).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useApi } from '../../app-context';
 import { useAsync } from '../../hooks/use-async';
@@ -14,6 +16,9 @@ import { useMaskEditor } from '../../labeling/use-mask-editor';
 import { useLabelShortcuts, type Tool } from '../../labeling/use-label-shortcuts';
 import { useLabelDraft } from '../../labeling/use-label-draft';
 import { useLeaveGuard } from '../../labeling/use-leave-guard';
+import { useClickSegmentation } from '../../labeling/use-click-segmentation';
+import { useLabelEffort } from '../../labeling/use-label-effort';
+import { asClickSession } from '../../labeling/click-session';
 import { ZoomPanStage, type StagePointer } from '../../components/ZoomPanStage';
 import { MaskCanvas } from '../../components/MaskCanvas';
 import { ErrorBox } from '../../components/ui';
@@ -22,6 +27,8 @@ import { LabelToolbar } from './LabelToolbar';
 import { OverlayControls } from './OverlayControls';
 import { UsePrediction } from './UsePrediction';
 import { LeaveDialog } from './LeaveDialog';
+import { ClickModelPanel } from './ClickModelPanel';
+import { ClickMarkers } from './ClickMarkers';
 
 export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleId: string }) {
   const api = useApi();
@@ -46,6 +53,8 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
   const layers = useMemo(() => (editor.mask ? [{ kind: 'mask' as const, mask: editor.mask, color: COLORS.truth, mode }] : []), [editor.mask, mode]);
   const predictionLayers = useMemo(() => (prediction ? [{ kind: 'mask' as const, mask: prediction, color: COLORS.predicted, mode }] : []), [prediction, mode]);
   const draft = useLabelDraft(datasetId, sampleId, d?.imagePath, editor);
+  const effort = useLabelEffort(`${datasetId}/${sampleId}`);
+  const clicker = useClickSegmentation({ datasetId, sampleId, editor, onAnswer: effort.noteClickAnswer });
 
   // Opening a sample moves the focus to its heading, so a keyboard or screen-reader user starts
   // on the new page rather than on the link that was left behind.
@@ -79,7 +88,8 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
       // The pixels encoded now are what the file will hold, even if a stroke lands meanwhile.
       const snapshot = editor.mask.data.slice();
       const png = await encodeMaskPng({ ...editor.mask, data: snapshot });
-      const r = await api.datasets.saveMask({ datasetId, sampleId, png });
+      const r = await api.datasets.saveMask({ datasetId, sampleId, png, effort: effort.effortFor(snapshot, asClickSession(editor.attachment, clicker.runId)?.answer) });
+      effort.saved();
       editor.markSaved(snapshot);
       // The photo is labeled now, and the replaced file is one more earlier version.
       const cur = detail.data;
@@ -99,7 +109,7 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
     } finally {
       setSaving(false);
     }
-  }, [api, datasetId, sampleId, editor, saving, detail]);
+  }, [api, datasetId, sampleId, editor, saving, detail, effort, clicker.runId]);
 
   const leave = useLeaveGuard({ dirty: editor.dirty, flush: draft.flush, discard: draft.discard, save });
 
@@ -114,11 +124,19 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
   const onPointer = (p: StagePointer) => {
     const m = editor.mask;
     if (!m || tool === 'view') return;
+    if (tool === 'click') {
+      // Left click: object; right click (its menu is prevented) or Shift+click: background.
+      if (p.phase === 'down' && p.x >= 0 && p.y >= 0 && p.x < m.width && p.y < m.height) clicker.click(p.x, p.y, !(p.button === 2 || p.shift));
+      return;
+    }
+    if (p.button !== 0) return;
     if (tool === 'fill') {
       if (p.phase !== 'down') return;
       editor.beginChange();
-      if (floodFill(m, p.x, p.y, p.shift ? 0 : 1) > 0) editor.touch();
-      else editor.undo();
+      if (floodFill(m, p.x, p.y, p.shift ? 0 : 1) > 0) {
+        editor.touch();
+        effort.noteStroke();
+      } else editor.undo();
       return;
     }
     const value = tool === 'brush' ? 1 : 0;
@@ -127,6 +145,7 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
       paintSegment(m, p.x, p.y, p.x, p.y, brushSize, value);
       last.current = { x: p.x, y: p.y };
       editor.touch();
+      effort.noteStroke();
     } else if (p.phase === 'move' && last.current) {
       paintSegment(m, last.current.x, last.current.y, p.x, p.y, brushSize, value);
       last.current = { x: p.x, y: p.y };
@@ -196,6 +215,7 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
             {prediction && showPrediction && prediction.width === d.width && prediction.height === d.height ? (
               <MaskCanvas width={d.width} height={d.height} layers={predictionLayers} opacity={opacity} testId="prediction-overlay" />
             ) : null}
+            {tool === 'click' || clicker.clicks.length ? <ClickMarkers clicks={clicker.clicks} width={d.width} height={d.height} /> : null}
             {cursor && (tool === 'brush' || tool === 'eraser') ? (
               <div className="brush-cursor" style={{ left: cursor.x - brushSize / 2, top: cursor.y - brushSize / 2, width: brushSize, height: brushSize }} />
             ) : null}
@@ -205,6 +225,7 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
         )}
         <aside className="sample-side">
           <OverlayControls opacity={opacity} setOpacity={setOpacity} mode={mode} setMode={setMode} />
+          <ClickModelPanel datasetId={datasetId} clicker={clicker} active={tool === 'click'} />
           <UsePrediction
             datasetId={datasetId}
             sampleId={sampleId}
@@ -215,7 +236,10 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
             setPrediction={setPrediction}
             showPrediction={showPrediction}
             setShowPrediction={setShowPrediction}
-            onAdopt={editor.replace}
+            onAdopt={(m, runId) => {
+              editor.replace(m);
+              effort.notePredictionAdopted(runId, m.data);
+            }}
           />
           {d?.maskVersions.length ? (
             <details>

@@ -23,7 +23,8 @@ interface Props {
   setPrediction: (m: MaskData | null) => void;
   showPrediction: boolean;
   setShowPrediction: (v: boolean) => void;
-  onAdopt: (m: MaskData) => void;
+  /** The prediction of run `runId` becomes the label. */
+  onAdopt: (m: MaskData, runId: number) => void;
 }
 
 const swatch = (c: readonly number[]) => ({ background: `rgb(${c.join(',')})` });
@@ -120,7 +121,7 @@ export function UsePrediction(p: Props) {
           )}
         </p>
       ) : null}
-      <button type="button" onClick={() => p.prediction && p.onAdopt(p.prediction)} disabled={!p.prediction || !sameSize}>
+      <button type="button" onClick={() => p.prediction && runId !== '' && p.onAdopt(p.prediction, runId)} disabled={!p.prediction || !sameSize}>
         Use prediction as label
       </button>
       <ErrorBox error={error} context={`Prediction for ${sampleId}`} />
