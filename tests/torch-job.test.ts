@@ -9,7 +9,7 @@
 // (IntFlag no longer iterates Std.NONE): `--redirects 2 --tee 2` is the workaround (README of the job).
 import * as tf from '@tensorflow/tfjs';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +24,7 @@ import { modelInputFromImage } from '../src/engine/infer/model-input';
 import { loadCheckpoint } from '../src/engine/train/checkpoint';
 import { iterateBatches } from '../src/engine/train/batches';
 import { openStudioStore } from '../src/services/store-adapter';
+import { importTorchJob } from '../src/services/torch-job-import';
 import { parseRunConfig } from '../src/shared/run-config';
 
 const execFileP = promisify(execFile);
@@ -238,4 +239,30 @@ describe('export-job → torchrun (2 processes, gloo) → import-job', () => {
     expect(check.maxInputDiff).toBeLessThanOrEqual(0.018);
     expect(check.inputValuesOff / check.inputValues).toBeLessThan(0.01);
   }, 600_000);
+});
+
+describe('import-job refuses what it cannot use', () => {
+  it('names the folder, the line or the file, and leaves no run behind', async () => {
+    const store = openStudioStore(db);
+    try {
+      const before = store.runs.list(1000).length;
+      const empty = join(work, 'not-a-job');
+      mkdirSync(empty);
+      await expect(importTorchJob(store, join(work, 'data', 'runs'), empty)).rejects.toThrow(`${empty}: neither a job folder`);
+      // A copy of the job's output (the first test wrote it) with a broken metrics line.
+      const broken = join(work, 'broken-output');
+      cpSync(join(jobDir, 'output'), broken, { recursive: true });
+      writeFileSync(join(broken, 'metrics.jsonl'), readFileSync(join(broken, 'metrics.jsonl'), 'utf8') + '{"epoch": 2, "trainBce": \n');
+      await expect(importTorchJob(store, join(work, 'data', 'runs'), broken)).rejects.toThrow(/metrics\.jsonl: line 2 is not JSON/);
+      // Weights that do not read: refused before any run is recorded.
+      const cut = join(work, 'cut-output');
+      cpSync(join(jobDir, 'output'), cut, { recursive: true });
+      truncateSync(join(cut, 'best.pth'), 1000);
+      await expect(importTorchJob(store, join(work, 'data', 'runs'), cut)).rejects.toThrow(join(cut, 'best.pth'));
+      expect(store.runs.list(1000)).toHaveLength(before);
+      expect(readdirSync(join(work, 'data', 'runs')).filter((n) => n.startsWith('.import-'))).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
 });

@@ -29,7 +29,7 @@ export async function importTorchJob(store: StudioStore, runsFolder: string, dir
     rmSync(staging, { recursive: true, force: true });
     throw err;
   }
-  const name = `${out.job?.runName ?? `run ${out.ran.runId ?? '?'}`} (torchrun ${out.ran.device} ×${out.ran.worldSize})`;
+  const name = `${out.job?.runName ?? out.ran.runName ?? `run ${out.ran.runId ?? '?'}`} (torchrun ${out.ran.device} ×${out.ran.worldSize})`;
   const rec = store.runs.create({ name, config: out.config, runDirFor: (id) => join(runsFolder, `run-${id}`) });
   try {
     if (existsSync(rec.runDir)) throw new Error(`${rec.runDir}: already exists; not replacing another run's folder`);

@@ -71,6 +71,7 @@ export interface JobOutputFile {
   batchSizePerProcess: number;
   torch: string;
   runId: number | null;
+  runName?: string | null;
   jobId: string | null;
   trainImages: number;
   validImages: number;

@@ -224,7 +224,7 @@ def main():
             "format": "seg-studio-torch-job-output", "version": 1, "config": cfg, "data": data_root,
             "worldSize": world, "localWorldSize": int(os.environ.get("LOCAL_WORLD_SIZE", "1")),
             "device": device.type, "backend": backend, "batchSizePerProcess": batch_size,
-            "torch": torch.__version__, "runId": job.get("runId"), "jobId": job.get("jobId"),
+            "torch": torch.__version__, "runId": job.get("runId"), "runName": job.get("runName"), "jobId": job.get("jobId"),
             "trainImages": len(train_items), "validImages": len(valid_items), "testImages": len(splits["test"]),
         })
         # Lines past the snapshot's epoch belong to an epoch whose checkpoint never landed.
