@@ -43,8 +43,9 @@ Several machines (every node runs the same command; HOST is the first node):
 torchrun --nnodes=M --nproc_per_node=N --rdzv_id=seg-${job.runId} --rdzv_backend=c10d --rdzv_endpoint=HOST:29500 train.py --data /shared/dataset --out /shared/out-${job.runId}
 \`\`\`
 
-The output folder must be shared by the nodes only for rank 0 (the only writer) and for a restart:
-a job started again with the same \`--out\` continues from \`snapshot.pt\`.
+Only rank 0 writes the output folder (and reads it back for the others), so it need not be shared
+between nodes; keep it where a restart on the same first node finds it: a job started again with
+the same \`--out\` continues from \`snapshot.pt\`.
 
 ### Slurm
 

@@ -150,6 +150,14 @@ def evaluate(model, items, encoding, size, batch_size, rank, world, device, work
     return {"bce": sums[0].item() / n, "diceLoss": sums[1].item() / n, "dice": sums[2].item() / n, "images": int(sums[3].item())}
 
 
+def load_from_rank0(path, rank):
+    """What rank 0 finds at `path` (None if nothing), sent to every rank: the output folder need not
+    be shared between nodes, and all ranks resume from the same snapshot (identical Adam states)."""
+    box = [torch.load(path, map_location="cpu") if rank == 0 and os.path.exists(path) else None]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
 def save_atomic(obj, path):
     tmp = f"{path}.tmp-{os.getpid()}"
     torch.save(obj, tmp)
@@ -196,11 +204,11 @@ def main():
     opt = torch.optim.Adam(net.parameters(), lr=cfg["learningRate"])  # betas (0.9, 0.999), eps 1e-8: the studio's
     start_epoch, best_dice, best_epoch = 0, -1.0, 0
     snap_path = os.path.join(out, "snapshot.pt")
-    if cfg.get("encoderWeights") == "imagenet" and not os.path.exists(snap_path):
+    snap = load_from_rank0(snap_path, rank)
+    if cfg.get("encoderWeights") == "imagenet" and snap is None:
         if rank == 0:  # one download; DDP gives every rank rank 0's weights
             net.encoder.load_state_dict(imagenet_encoder_state(args, cfg))
-    if os.path.exists(snap_path):
-        snap = torch.load(snap_path, map_location="cpu")
+    if snap is not None:
         for k in ("model", "base", "size"):
             if snap["config"][k] != cfg[k]:
                 sys.exit(f"{snap_path}: a snapshot of another configuration ({k} {snap['config'][k]} here, {cfg[k]} in config.json); use another --out")
@@ -281,7 +289,7 @@ def main():
 
     test = None
     if splits["test"] and best_epoch > 0:
-        net.load_state_dict(torch.load(os.path.join(out, "best.pth"), map_location="cpu"))
+        net.load_state_dict(load_from_rank0(os.path.join(out, "best.pth"), rank))
         test = evaluate(net, splits["test"], encoding, cfg["size"], eval_batch, rank, world, device, workers)
     if rank == 0:
         write_json(os.path.join(out, "summary.json"), {
