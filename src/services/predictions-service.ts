@@ -32,13 +32,14 @@ export class PredictionsService {
 
   constructor(private readonly deps: PredictionsServiceDeps) {}
 
-  run(input: { runId: number; datasetId: number; split: SplitName }): Promise<PredictionResult> {
+  /** `tta`: average with the mirrored photo's prediction (engine/infer/tta.ts); off by default. */
+  run(input: { runId: number; datasetId: number; split: SplitName; tta?: boolean }): Promise<PredictionResult> {
     const next = this.chain.then(() => this.predict(input));
     this.chain = next.catch(() => undefined);
     return next;
   }
 
-  private async predict(input: { runId: number; datasetId: number; split: SplitName }): Promise<PredictionResult> {
+  private async predict(input: { runId: number; datasetId: number; split: SplitName; tta?: boolean }): Promise<PredictionResult> {
     const run = this.deps.store.runs.get(input.runId);
     if (!run) throw new StudioError('NOT_FOUND', `run ${input.runId} does not exist`);
     this.deps.datasets.mustGet(input.datasetId);
@@ -55,7 +56,7 @@ export class PredictionsService {
     const items: Array<{ sampleId: string; dice: number; maskPath: string }> = [];
     const byPath = new Map(samples.map((s) => [s.imagePath, s]));
     try {
-      for await (const batch of predictPhotoBatches(ckpt.model, size, [...byPath.keys()], { batchSize: BATCH })) {
+      for await (const batch of predictPhotoBatches(ckpt.model, size, [...byPath.keys()], { batchSize: BATCH, tta: input.tta })) {
         if (batch.skipped.length > 0) throw new StudioError('INVALID_ARGUMENT', batch.skipped.map((s) => `${s.file}: ${s.reason}`).join('; '));
         for (const p of batch.predicted) {
           const sample = byPath.get(p.path)!;

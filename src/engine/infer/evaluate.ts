@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Sample } from '../types';
 import { iterateBatches, batchCount, type Batch } from '../train/batches';
 import { RateMeter } from '../util/progress';
-import { predictFast } from '../backend/native-inference-plan';
+import { predictProbabilities } from './tta';
 import { decodeMask } from '../data/decode';
 import { maskDice, probabilitiesToMask } from './probability-mask';
 
@@ -20,6 +20,8 @@ export interface EvaluateOptions {
   onProgress?: (done: number, total: number, imagesPerSecond: number, etaSeconds: number) => void;
   /** The model's input for a batch when it is not the RGB batch itself (a click-to-segment model's clicks). */
   modelInput?: (batch: Batch) => { x: Float32Array; channels: number };
+  /** Test-time augmentation: the mean of the photo's and its mirror image's probabilities (tta.ts). */
+  tta?: boolean;
 }
 
 export interface EvaluateResult {
@@ -64,7 +66,7 @@ export async function evaluateModel(model: tf.LayersModel, samples: Sample[], op
     const stats = tf.tidy(() => {
       const x = tf.tensor4d(input.x, [n, opts.size, opts.size, input.channels]);
       const y = tf.tensor4d(batch.y, [n, opts.size, opts.size, 1]);
-      const p = predictFast(model, x) as tf.Tensor4D;
+      const p = predictProbabilities(model, x, { tta: opts.tta });
       const pc = tf.clipByValue(p, 1e-7, 1 - 1e-7);
       const bce = tf.neg(tf.mean(tf.add(tf.mul(y, tf.log(pc)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, pc)))), [1, 2, 3]));
       const softInter = tf.sum(tf.mul(y, p), [1, 2, 3]);

@@ -12,7 +12,7 @@ import type { RgbImage, SkippedFile } from '../types';
 import { decodeImage } from '../data/decode';
 import { modelInputFromImage } from './model-input';
 import { RateMeter } from '../util/progress';
-import { predictFast } from '../backend/native-inference-plan';
+import { predictProbabilities } from './tta';
 import { probabilitiesToMask } from './probability-mask';
 import { encodeMaskPng } from './mask-png-file';
 import { writeNewFileAtomic } from './write-new-file';
@@ -30,6 +30,8 @@ export interface PredictOptions {
   /** Also write OUT/overlays/NAME.png: the photo with the predicted mask tinted over it. */
   overlay?: boolean;
   batchSize?: number;
+  /** Test-time augmentation: the mean of the photo's and its mirror image's probabilities (tta.ts). */
+  tta?: boolean;
   /**
    * Writes one output file. Default: atomically, refusing a path that already exists (and the
    * whole run is refused up front if any planned output exists).
@@ -101,7 +103,7 @@ export async function* predictPhotoBatches(
   model: tf.LayersModel,
   size: number,
   paths: string[],
-  opts: { batchSize?: number; signal?: AbortSignal } = {},
+  opts: { batchSize?: number; signal?: AbortSignal; tta?: boolean } = {},
 ): AsyncGenerator<{ predicted: PhotoPrediction[]; skipped: SkippedFile[]; done: number }> {
   const batchSize = opts.batchSize ?? 4;
   const px = size * size;
@@ -121,7 +123,7 @@ export async function* predictPhotoBatches(
     if (decoded.length > 0) {
       const x = new Float32Array(decoded.length * px * 3);
       decoded.forEach((d, i) => modelInputFromImage(d.photo, size, x, i * px * 3));
-      const probs = tf.tidy(() => predictFast(model, tf.tensor4d(x, [decoded.length, size, size, 3])));
+      const probs = tf.tidy(() => predictProbabilities(model, tf.tensor4d(x, [decoded.length, size, size, 3]), { tta: opts.tta }));
       const all = (await probs.data()) as Float32Array;
       probs.dispose();
       if (all.length !== decoded.length * px) throw new Error(`the model output ${all.length} values for ${decoded.length} images of ${size}×${size}: not a one-band mask model`);
@@ -159,7 +161,7 @@ export async function predictImages(opts: PredictOptions): Promise<PredictResult
   const written: PredictedFile[] = [];
   const skipped: SkippedFile[] = [];
   const meter = new RateMeter();
-  for await (const batch of predictPhotoBatches(opts.model, opts.size, opts.images, { batchSize: opts.batchSize, signal: opts.signal })) {
+  for await (const batch of predictPhotoBatches(opts.model, opts.size, opts.images, { batchSize: opts.batchSize, signal: opts.signal, tta: opts.tta })) {
     skipped.push(...batch.skipped);
     for (const { path, photo, mask } of batch.predicted) {
       const out = planned.get(path)!;

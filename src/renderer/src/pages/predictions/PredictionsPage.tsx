@@ -20,6 +20,8 @@ export function PredictionsPage({ runId, datasetId }: { runId?: number; datasetI
   const run = usable.find((r) => r.id === runId) ?? (runId === undefined ? usable[0] : undefined);
   const dataset = datasets.find((d) => d.id === datasetId) ?? datasets.find((d) => d.root === run?.datasetPath) ?? datasets[0];
   const [split, setSplit] = useState<SplitName>('test');
+  // Off by default: the mirrored pass doubles the time, and whether it pays is measured (docs/quality.md).
+  const [tta, setTta] = useState(false);
   const [result, setResult] = useState<PredictionResult | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -48,7 +50,7 @@ export function PredictionsPage({ runId, datasetId }: { runId?: number; datasetI
     setBusy(true);
     setError(null);
     try {
-      setResult(await api.predictions.run({ runId: run.id, datasetId: dataset.id, split }));
+      setResult(await api.predictions.run({ runId: run.id, datasetId: dataset.id, split, tta }));
       setPage(0);
     } catch (err) {
       setError((err as Error).message);
@@ -105,6 +107,10 @@ export function PredictionsPage({ runId, datasetId }: { runId?: number; datasetI
             <option value="valid">validation</option>
             <option value="test">test</option>
           </select>
+        </label>
+        <label className="inline" title="Average each prediction with that of the mirrored photo (about twice the time)">
+          <input type="checkbox" data-testid="predict-tta" checked={tta} onChange={(e) => setTta(e.target.checked)} />
+          Mirror-averaged (TTA)
         </label>
         <button type="button" className="primary" onClick={predict} disabled={busy || !run || !dataset}>
           {busy ? 'Predicting…' : result?.items.length ? 'Predict again' : 'Predict'}
