@@ -20,6 +20,7 @@ import { predictFast } from '../src/engine/backend/native-inference-plan';
 import { torchPython } from '../src/engine/bench/torch';
 import { decodeImage } from '../src/engine/data/decode';
 import { importDataset } from '../src/engine/data/import-dataset';
+import { evaluateModel } from '../src/engine/infer/evaluate';
 import { modelInputFromImage } from '../src/engine/infer/model-input';
 import { loadCheckpoint } from '../src/engine/train/checkpoint';
 import { iterateBatches } from '../src/engine/train/batches';
@@ -186,7 +187,23 @@ describe('export-job → torchrun (2 processes, gloo) → import-job', () => {
       p.dispose();
       return d;
     });
+    // The job's own validation and test numbers, recomputed by the studio's evaluation with the
+    // imported weights on its own inputs (the only difference: the photo decoder, see below).
+    const evalReport = await importDataset(fixture, { valFraction: 0.1, seed: 42 });
+    const ofSplit = (split: string) => evalReport.samples.filter((s) => s.split === split && s.maskPath);
+    const valid = await evaluateModel(ckpt.model, ofSplit('valid'), { size: SIZE, batchSize: 4 });
+    const test = await evaluateModel(ckpt.model, ofSplit('test'), { size: SIZE, batchSize: 4 });
     ckpt.model.dispose();
+    const metricDiffs = {
+      validBce: Math.abs(valid.bce - m.validBce),
+      validDiceLoss: Math.abs(valid.diceLoss - m.validDiceLoss),
+      validDice: Math.abs(valid.dice - m.validDice),
+      testBce: Math.abs(test.bce - summary.testBce),
+      testDiceLoss: Math.abs(test.diceLoss - summary.testDiceLoss),
+      testDice: Math.abs(test.dice - summary.testDice),
+    };
+    console.log(`torch-job: the job's metrics vs the studio's evaluation of the imported run: ${JSON.stringify(metricDiffs)} (studio valid BCE ${valid.bce}, job ${m.validBce}; test ${test.bce}, job ${summary.testBce})`);
+    for (const [k, d] of Object.entries(metricDiffs)) expect(d, k).toBeLessThanOrEqual(1e-4);
 
     // The job's training inputs vs the studio's batch loader (same images, epoch 0, the run's augmentation).
     const report = await importDataset(fixture, { valFraction: 0.1, seed: 42 });

@@ -105,4 +105,7 @@ export interface SummaryFile {
   bestEpoch: number;
   testDice: number | null;
   testImages: number;
+  /** The test split's mean BCE and soft Dice loss with the best weights (null without a test split). */
+  testBce?: number | null;
+  testDiceLoss?: number | null;
 }

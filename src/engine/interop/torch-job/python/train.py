@@ -295,6 +295,7 @@ def main():
         write_json(os.path.join(out, "summary.json"), {
             "epochs": cfg["epochs"], "bestValidDice": best_dice, "bestEpoch": best_epoch,
             "testDice": None if test is None else test["dice"], "testImages": 0 if test is None else test["images"],
+            "testBce": None if test is None else test["bce"], "testDiceLoss": None if test is None else test["diceLoss"],
         })
         print(f"done: best valid dice {best_dice:.4f} at epoch {best_epoch}" + ("" if test is None else f"; test dice {test['dice']:.4f}"), flush=True)
     # Every rank leaves together: a gloo rank that tears down while a peer is gone can hang.
