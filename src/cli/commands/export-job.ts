@@ -1,6 +1,7 @@
 // seg-studio export-job --run ID --out DIR: the run's configuration as a PyTorch DDP job folder
 // (train.py for torchrun, the models, the dataset loader with the studio's splits, the
 // augmentation), to train on a GPU machine or a cluster and bring back with import-job.
+import { existsSync } from 'node:fs';
 import { formatHelp, parseArgs, requireStr, str, UsageError, type FlagSpec } from '../args';
 import { CliOutput } from '../output';
 import { openStudioStore } from '../../services/store-adapter';
@@ -30,6 +31,7 @@ export const exportJobCommand: Command = {
     if (typeof runId !== 'number' || !Number.isInteger(runId) || runId <= 0) throw new UsageError('--run needs a run id (see `seg-studio runs`)');
     const target = requireStr(f, 'out');
     const dbPath = resolveDbPath(str(f, 'db'));
+    if (!existsSync(dbPath)) throw new Error(`${dbPath}: no studio database here (--db names the studio.db that holds run ${runId})`);
     const store = openStudioStore(dbPath);
     let run;
     try {
