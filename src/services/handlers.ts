@@ -50,6 +50,12 @@ export function createHandlers(s: StudioServices): Handlers {
       resume: (a) => s.runs.resume(a),
       estimateEpoch: (a) => s.runs.estimateEpoch(a),
     },
+    sweeps: {
+      start: (a) => s.sweeps.start(a),
+      resume: (a) => s.sweeps.resume(a.sweepId),
+      get: (a) => s.sweeps.get(a.sweepId),
+      list: () => s.sweeps.list(),
+    },
     predictions: {
       run: (a) => s.predictions.run(a),
       list: (a) => s.predictions.list(a),

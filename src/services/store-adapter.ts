@@ -1,9 +1,10 @@
 // The one bridge between the services' view of the store (store-types.ts, in the contract's
 // shapes) and the SQLite repositories in src/store.
 import { currentOwner, openStore, toEngineSample, type DatasetRecord, type DeviceClaim, type RunRecord as DbRunRecord, type Store } from '../store';
-import type { OpenDatabaseOptions } from '../store';
+import type { OpenDatabaseOptions, SweepRecord } from '../store';
+import { parseRunConfig } from '../shared/run-config';
 import type { DatasetSummary, RunStatus } from '../shared/contract';
-import type { StudioStore, RunRecord, SampleRow, DeviceHolder } from './store-types';
+import type { StudioStore, RunRecord, SampleRow, DeviceHolder, StoredSweep } from './store-types';
 
 function datasetSummary(d: DatasetRecord): DatasetSummary {
   return {
@@ -39,6 +40,10 @@ function runRecord(r: DbRunRecord): RunRecord {
     config: r.config,
     runDir: r.outputDir ?? '',
   };
+}
+
+function storedSweep(r: SweepRecord): StoredSweep {
+  return { ...r, configurations: r.configurations.map((c) => ({ ...c, config: parseRunConfig(c.config) })) };
 }
 
 function deviceHolder(c: DeviceClaim): DeviceHolder {
@@ -125,6 +130,16 @@ export function adaptStore(s: Store): StudioStore {
       create: ({ runId, kind, folder, detail }) => s.exports.create({ runId, kind, destination: folder, detail }),
       finish: (id, files) => s.exports.finish(id, files),
       fail: (id, message) => s.exports.fail(id, message),
+    },
+    sweeps: {
+      create: (input) => s.sweeps.create(input),
+      get: (id) => {
+        const r = s.sweeps.get(id);
+        return r ? storedSweep(r) : undefined;
+      },
+      list: (limit) => s.sweeps.list(limit).map(storedSweep),
+      attachRun: (sweepId, position, runId) => s.sweeps.attachRun(sweepId, position, runId),
+      setFinished: (id, finished) => s.sweeps.setFinished(id, finished),
     },
     effort: {
       record: (datasetId, sampleId, maskPath, effort) => s.effort.record(datasetId, sampleId, maskPath, effort),

@@ -101,6 +101,27 @@ export interface DeviceClaimsStore {
   release(device: string, runId: number): boolean;
 }
 
+/** A stored sweep (store/sweeps-repo.ts); each configuration's config re-parsed on read. */
+export interface StoredSweep {
+  id: number;
+  name: string;
+  baseConfig: Record<string, unknown>;
+  grid: Record<string, Array<number | string | boolean>>;
+  minutesEach: number | null;
+  createdAt: string;
+  finishedAt: string | null;
+  configurations: Array<{ position: number; settings: Record<string, number | string | boolean>; config: RunConfig; runId: number | null }>;
+}
+
+export interface SweepsStore {
+  create(input: Omit<StoredSweep, 'id' | 'createdAt' | 'finishedAt' | 'configurations'> & { configurations: Array<{ settings: Record<string, number | string | boolean>; config: RunConfig }> }): number;
+  get(id: number): StoredSweep | undefined;
+  list(limit: number): StoredSweep[];
+  /** Throws when the configuration already has a run (another process took it). */
+  attachRun(sweepId: number, position: number, runId: number): void;
+  setFinished(id: number, finished: boolean): void;
+}
+
 /** Labeling effort per saved mask (store/effort-repo.ts). */
 export interface EffortStore {
   record(datasetId: number, sampleId: string, maskPath: string, effort: LabelEffort): number;
@@ -117,6 +138,7 @@ export interface StudioStore {
   predictions: PredictionsStore;
   exports: ExportsStore;
   effort: EffortStore;
+  sweeps: SweepsStore;
   /** `PRAGMA integrity_check` result ('ok' when healthy). */
   integrityCheck(): string;
   close(): void;

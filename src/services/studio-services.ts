@@ -14,6 +14,7 @@ import { QueueService } from './queue-service';
 import { KeepFreshService } from './keep-fresh';
 import { join } from 'node:path';
 import { RunsService } from './runs-service';
+import { SweepsService } from './sweeps-service';
 import { startOwnerHeartbeat } from './owner-heartbeat';
 import { openStudioStore } from './store-adapter';
 import type { StudioStore } from './store-types';
@@ -50,6 +51,8 @@ export interface StudioServices {
   datasets: DatasetsService;
   augment: AugmentService;
   runs: RunsService;
+  /** Grids of settings tried one after another as runs, ranked. */
+  sweeps: SweepsService;
   predictions: PredictionsService;
   exports: ExportsService;
   system: SystemService;
@@ -89,6 +92,7 @@ export function createStudioServices(opts: StudioServicesOptions): StudioService
     countTrainImages: (config) => datasets.countTrainImages(config),
     allowData: (data) => datasets.allowData(data),
   });
+  const sweeps = new SweepsService({ store, runs, allowData: (data) => datasets.allowData(data) });
   const predictions = new PredictionsService({ store, datasets, guard, predictionsFolder: paths.predictionsFolder });
   const exports = new ExportsService({ store, bus, guard, predictions });
   const system = new SystemService(paths, opts.pickFolder);
@@ -108,6 +112,7 @@ export function createStudioServices(opts: StudioServicesOptions): StudioService
     datasets,
     augment,
     runs,
+    sweeps,
     predictions,
     exports,
     system,

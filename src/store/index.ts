@@ -6,6 +6,7 @@ export { openStore, type Store } from './store';
 export { DatasetsRepo, type DatasetCounts, type DatasetRecord, type StoredImportReport } from './datasets-repo';
 export { SamplesRepo, toEngineSample, type LabelStatus, type SampleInput, type SampleQuery, type SampleRecord, type SampleWithDice } from './samples-repo';
 export { RunsRepo, RUN_STATUSES, isPidAlive, type BestSoFar, type CreateRunOptions, type RunRecord, type RunStatus, type RunWithMetrics } from './runs-repo';
+export { SweepsRepo, type SweepConfigurationRecord, type SweepRecord } from './sweeps-repo';
 export { EffortRepo, median, summarizeEffort, type EffortInput, type EffortRecord } from './effort-repo';
 export { DeviceClaimsRepo, type ClaimResult, type DeviceClaim } from './device-claims-repo';
 export { currentOwner, LEASE_RENEW_MS, LEASE_TTL_MS, processStartId, type ProcessOwner } from './process-owner';

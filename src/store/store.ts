@@ -9,6 +9,7 @@ import { openDatabase, type OpenDatabaseOptions } from './open-database';
 import { PredictionsRepo } from './predictions-repo';
 import { RunsRepo } from './runs-repo';
 import { SamplesRepo } from './samples-repo';
+import { SweepsRepo } from './sweeps-repo';
 
 export interface Store {
   db: Database;
@@ -21,6 +22,7 @@ export interface Store {
   exports: ExportsRepo;
   deviceClaims: DeviceClaimsRepo;
   effort: EffortRepo;
+  sweeps: SweepsRepo;
   /** `PRAGMA integrity_check`: 'ok' when healthy, else SQLite's list of problems. */
   integrityCheck(): string;
   close(): void;
@@ -39,6 +41,7 @@ export function openStore(file: string, opts: OpenDatabaseOptions = {}): Store {
     exports: new ExportsRepo(db),
     deviceClaims: new DeviceClaimsRepo(db),
     effort: new EffortRepo(db),
+    sweeps: new SweepsRepo(db),
     integrityCheck: () => (db.pragma('integrity_check', { simple: false }) as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('\n'),
     close: () => {
       if (db.open) db.close();

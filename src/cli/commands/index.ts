@@ -33,6 +33,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'a PyTorch state_dict (.pth) of the reference UNet/ResNet34-UNet as a studio checkpoint',
     load: async () => (await import('./import-weights')).importWeightsCommand,
   },
+  sweep: {
+    summary: "try a grid of settings one after another as runs (--grid 'size=128,160;lr=1e-3,2e-3' --minutes-each M), ranked by valid Dice",
+    load: async () => (await import('./sweep')).sweepCommand,
+  },
   runs: { summary: 'list recorded runs, or `runs show ID` for one run with its epochs', load: async () => (await import('./runs')).runsCommand },
   resume: { summary: 'resume an interrupted or stopped run from its last checkpoint', load: async () => (await import('./resume')).resumeCommand },
   'export-job': {

@@ -8,12 +8,14 @@ import { registerLabelingIpc } from './labeling-ipc';
 import { registerPredictionsIpc } from './predictions-ipc';
 import { registerQueueIpc } from './queue-ipc';
 import { registerRunsIpc } from './runs-ipc';
+import { registerSweepsIpc } from './sweeps-ipc';
 import { registerSystemIpc } from './system-ipc';
 
 export function registerIpc(services: StudioServices, devServerUrl: string | undefined): () => void {
   const undo = [
     registerDatasetsIpc(services.dispatch, devServerUrl),
     registerRunsIpc(services.dispatch, devServerUrl),
+    registerSweepsIpc(services.dispatch, devServerUrl),
     registerPredictionsIpc(services.dispatch, devServerUrl),
     registerExportsIpc(services.dispatch, devServerUrl),
     registerLabelingIpc(services.dispatch, devServerUrl),

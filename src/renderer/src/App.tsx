@@ -8,6 +8,7 @@ import { AugmentPage } from './pages/augment/AugmentPage';
 import { RunFormPage } from './pages/runs/RunFormPage';
 import { RunsPage } from './pages/runs/RunsPage';
 import { RunPage } from './pages/runs/RunPage';
+import { SweepPage } from './pages/runs/SweepPage';
 import { PredictionsPage } from './pages/predictions/PredictionsPage';
 import { useWindowTitle } from './pages/runs/use-window-title';
 
@@ -33,6 +34,9 @@ export function App() {
       break;
     case 'run':
       page = <RunPage key={route.runId} runId={route.runId} />;
+      break;
+    case 'sweep':
+      page = <SweepPage key={route.sweepId} sweepId={route.sweepId} />;
       break;
     case 'predictions':
       page = <PredictionsPage runId={route.runId} datasetId={route.datasetId} />;

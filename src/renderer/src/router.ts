@@ -9,6 +9,7 @@ export type Route =
   | { page: 'new-run' }
   | { page: 'runs' }
   | { page: 'run'; runId: number }
+  | { page: 'sweep'; sweepId: number }
   | { page: 'predictions'; runId?: number; datasetId?: number };
 
 export function parseHash(hash: string): Route {
@@ -28,6 +29,8 @@ export function parseHash(hash: string): Route {
       return parts[1] && num(parts[1]) ? { page: 'run', runId: num(parts[1])! } : { page: 'runs' };
     case 'predictions':
       return { page: 'predictions', runId: num(parts[1]), datasetId: num(parts[2]) };
+    case 'sweeps':
+      return num(parts[1]) ? { page: 'sweep', sweepId: num(parts[1])! } : { page: 'runs' };
     default:
       return { page: 'datasets', datasetId: num(parts[1]) };
   }
@@ -48,6 +51,8 @@ export function hrefFor(r: Route): string {
       return '#/runs';
     case 'run':
       return `#/runs/${r.runId}`;
+    case 'sweep':
+      return `#/sweeps/${r.sweepId}`;
     case 'predictions':
       return `#/predictions${r.runId ? `/${r.runId}` : ''}${r.runId && r.datasetId ? `/${r.datasetId}` : ''}`;
   }

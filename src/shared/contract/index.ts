@@ -4,6 +4,7 @@ export * from './envelope';
 export * from './wire';
 export * from './types';
 export * from './queue-types';
+export * from './sweep-types';
 export * from './operations';
 export * from './path-schema';
 export * from './events';

@@ -7,6 +7,7 @@ import { augmentConfigSchema } from '../run-config';
 import { pathSchema, urlOrPathSchema } from './path-schema';
 import type * as T from './types';
 import type * as Q from './queue-types';
+import type * as S from './sweep-types';
 
 /** An operation: its argument schema, plus a phantom result type (never set at runtime). */
 export interface OpDef<A extends z.ZodTypeAny, R> {
@@ -145,6 +146,26 @@ export const contract = {
       }),
     ),
     estimateEpoch: op<T.EpochEstimate>()(z.object({ config: z.unknown() })),
+  },
+  sweeps: {
+    /**
+     * A grid of settings tried one after another as ordinary runs (all queued at once; the
+     * device queue trains them in turn): `config` is the base (the run form's), `grid`
+     * 'size=128,160;lr=1e-3,2e-3', each configuration with the time budget `minutesEach`.
+     */
+    start: op<S.SweepDetail>()(
+      z.object({
+        config: z.unknown(),
+        grid: z.string().min(1).max(2000),
+        minutesEach: z.number().gt(0).max(10080).optional(),
+        name: z.string().max(200).optional(),
+      }),
+    ),
+    /** Starts the configurations without a run and resumes the interrupted or cancelled ones. */
+    resume: op<S.SweepDetail>()(z.object({ sweepId: id })),
+    /** The configurations ranked by best valid Dice, and the winner's settings. */
+    get: op<S.SweepDetail>()(z.object({ sweepId: id })),
+    list: op<S.SweepSummary[]>()(none),
   },
   predictions: {
     /** Predicts every labeled sample of a split with the run's best checkpoint; stores per-image Dice. */

@@ -6,7 +6,7 @@ const LINKS: Array<{ href: string; label: string; pages: Route['page'][] }> = [
   { href: '#/datasets', label: 'Datasets', pages: ['datasets', 'sample'] },
   { href: '#/augment', label: 'Augmentation', pages: ['augment'] },
   { href: '#/new-run', label: 'New run', pages: ['new-run'] },
-  { href: '#/runs', label: 'Runs', pages: ['runs', 'run'] },
+  { href: '#/runs', label: 'Runs', pages: ['runs', 'run', 'sweep'] },
   { href: '#/predictions', label: 'Predictions', pages: ['predictions'] },
 ];
 

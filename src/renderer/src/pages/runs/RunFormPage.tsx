@@ -15,6 +15,7 @@ import { activePreset, applyPreset, fieldMessage, initialValues, savedValues, us
 import { FALLBACK_PRESET, pickDefaultPreset, type PresetChoice } from './default-preset';
 import { NumberInput } from './NumberInput';
 import { EpochEstimate } from './EpochEstimate';
+import { TrySeveral } from './TrySeveral';
 
 const NUMBER_LABELS: Array<{ key: NumberField; label: string; hint?: string }> = [
   { key: 'base', label: 'Base width', hint: 'channels of the first block; doubles per level' },
@@ -222,6 +223,7 @@ export function RunFormPage() {
         </button>
         {!valid ? <span className="field-error">{Object.keys(form.errors).length} field(s) need fixing</span> : null}
       </div>
+      <TrySeveral config={form.config} valid={valid} />
     </form>
   );
 }

@@ -12,6 +12,7 @@ import { runColor } from '../../charts/run-colors';
 import { EmptyState, ErrorBox, fmtDice, fmtSeconds, StatusBadge } from '../../components/ui';
 import { useLiveRuns, type LiveRunView } from './live-runs';
 import { QueuedNote } from './QueuedNote';
+import { SweepsList } from './SweepsList';
 
 function progressText(r: RunSummary, v: LiveRunView | null): string {
   if (!v) return `${r.epochsCompleted}/${r.epochs}`;
@@ -122,6 +123,7 @@ export function RunsPage() {
           </table>
         </div>
       )}
+      <SweepsList />
       <ErrorBox error={compareError} context="Loading runs to compare" />
       {compared.length ? (
         <section className="charts" aria-label="Compared runs" data-testid="compare-charts">

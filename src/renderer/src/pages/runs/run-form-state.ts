@@ -115,6 +115,22 @@ export function toConfig(v: FormValues): Record<string, unknown> {
   return c;
 }
 
+/**
+ * Opens the form next time on a given config (a sweep's winner): written where the form keeps
+ * the user's values, so it is what the form shows, and still editable.
+ */
+export function prefillRunForm(config: RunConfigInput & { data: string }, name: string): void {
+  const v = initialValues(config.data, { ...DEFAULTS.augment, ...(config.augment ?? {}) } as AugmentConfig);
+  for (const k of NUMBER_FIELDS) if (config[k] !== undefined) v.numbers[k] = String(config[k]);
+  v.name = name;
+  if (config.model) v.model = config.model;
+  if (config.schedule) v.schedule = config.schedule;
+  if (config.backend) v.backend = config.backend;
+  v.encoderWeights = config.encoderWeights ?? 'none';
+  v.interactive = Boolean(config.interactive?.enabled);
+  saveValues(v);
+}
+
 /** `start`: the values to open with (saved ones, or a preset applied over the defaults). */
 export function useRunForm(start: () => FormValues) {
   const [values, setValues] = useState(start);
