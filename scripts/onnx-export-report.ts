@@ -57,9 +57,20 @@ const differing = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 function centreHead(m: tf.LayersModel, x: tf.Tensor): void {
   const head = (m.outputs[0]!.sourceLayer as tf.layers.Layer).inboundNodes[0]!.inboundLayers[0]! as tf.layers.Layer;
   const logits = tf.model({ inputs: m.inputs, outputs: head.output as tf.SymbolicTensor });
-  const v = Array.from(tf.tidy(() => (predictFast(logits, x) as tf.Tensor).dataSync())).sort((a, b) => a - b);
+  // logits.predict, not predictFast: the native plan fuses the head's sigmoid, outside this sub-model.
+  const v = Array.from(tf.tidy(() => (logits.predict(x) as tf.Tensor).dataSync())).sort((a, b) => a - b);
   const [kernel, bias] = head.getWeights(); // the variables' own tensors: not disposed here
-  const shifted = tf.sub(bias!, v[v.length >> 1]!);
+  // The threshold goes into a gap between two logits near the median, so no pixel sits on 0.5
+  // itself (where float noise of 1e-7 would decide its side).
+  let k = v.length >> 1;
+  for (let d = 0; d < v.length >> 2; d++) {
+    const i = (v.length >> 1) + (d % 2 ? -(d >> 1) - 1 : d >> 1);
+    if (v[i + 1]! - v[i]! > 1e-5) {
+      k = i;
+      break;
+    }
+  }
+  const shifted = tf.sub(bias!, (v[k]! + v[k + 1]!) / 2);
   head.setWeights([kernel!, shifted]);
   shifted.dispose();
 }
@@ -70,7 +81,7 @@ async function ortRun(file: string, x: Float32Array, dims: number[]) {
   const loadMs = performance.now() - t;
   await s.run({ image: new ort.Tensor('float32', x, dims) }); // warm-up
   t = performance.now();
-  const out = (await s.run({ image: new ort.Tensor('float32', x, dims) })).mask_probability!.data as Float32Array;
+  const out = ((await s.run({ image: new ort.Tensor('float32', x, dims) })).mask_probability!.data as Float32Array).slice(); // copied before the session is released
   const runMs = performance.now() - t;
   await s.release();
   return { out, loadMs, runMs };
@@ -117,6 +128,7 @@ for (const model of models) {
       maxDiffBatch1: maxAbs(one.out, fast.subarray(0, size * size)),
       maskPixelsDiffering: `${differing(two.out, fast)} of ${fast.length}`,
       foreground: +(Array.from(fast).filter((v) => v > 0.5).length / fast.length).toFixed(3),
+      nonFinite: { studio: fast.filter((v) => !Number.isFinite(v)).length, onnxruntime: two.out.filter((v) => !Number.isFinite(v)).length },
     };
     if (fp16 && !process.argv.includes('--no-fp16-torch')) {
       const t = torchFp16(file, x, [2, 3, size, size]);

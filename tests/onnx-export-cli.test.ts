@@ -45,7 +45,7 @@ async function ortPredict(file: string): Promise<Float32Array> {
   for (let b = 0; b < n!; b++) for (let y = 0; y < h!; y++) for (let z = 0; z < w!; z++) for (let k = 0; k < c!; k++) nchw[((b * c! + k) * h! + y) * w! + z] = v[((b * h! + y) * w! + z) * c! + k]!;
   const s = await ort.InferenceSession.create(file);
   try {
-    return (await s.run({ image: new ort.Tensor('float32', nchw, [n!, c!, h!, w!]) })).mask_probability!.data as Float32Array;
+    return ((await s.run({ image: new ort.Tensor('float32', nchw, [n!, c!, h!, w!]) })).mask_probability!.data as Float32Array).slice(); // a copy: the session is released below
   } finally {
     await s.release();
   }

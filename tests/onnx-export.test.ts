@@ -51,7 +51,17 @@ function centreHead(m: tf.LayersModel, x: tf.Tensor): void {
   const logits = tf.model({ inputs: m.inputs, outputs: head.output as tf.SymbolicTensor });
   const v = Array.from(tf.tidy(() => (logits.predict(x) as tf.Tensor).dataSync())).sort((a, b) => a - b);
   const [kernel, bias] = head.getWeights(); // the variables' own tensors: not disposed here
-  const shifted = tf.sub(bias!, v[v.length >> 1]!);
+  // The threshold goes into a gap between two logits near the median, so no pixel sits on 0.5
+  // itself (where float noise of 1e-7 would decide its side).
+  let k = v.length >> 1;
+  for (let d = 0; d < v.length >> 2; d++) {
+    const i = (v.length >> 1) + (d % 2 ? -(d >> 1) - 1 : d >> 1);
+    if (v[i + 1]! - v[i]! > 1e-5) {
+      k = i;
+      break;
+    }
+  }
+  const shifted = tf.sub(bias!, (v[k]! + v[k + 1]!) / 2);
   head.setWeights([kernel!, shifted]);
   shifted.dispose();
 }
@@ -64,7 +74,8 @@ async function runOrt(file: string, x: Float32Array, dims: number[]): Promise<{ 
     expect(session.inputNames).toEqual(['image']);
     expect(session.outputNames).toEqual(['mask_probability']);
     const out = (await session.run({ image: new ort.Tensor('float32', x, dims) })).mask_probability!;
-    return { data: out.data as Float32Array, dims: out.dims };
+    // A copy: the output's storage may belong to the session, which is released below.
+    return { data: (out.data as Float32Array).slice(), dims: [...out.dims] };
   } finally {
     await session.release();
   }
