@@ -53,7 +53,7 @@ export function ClickModelPanel({ datasetId, clicker, active }: { datasetId: num
       {runs && runs.length > 0 ? (
         <label className="inline">
           Click model
-          <select value={runId ?? ''} onChange={(e) => clicker.chooseRun(e.target.value ? Number(e.target.value) : null)} aria-label="Click model">
+          <select value={runId ?? ''} onChange={(e) => clicker.chooseRun(e.target.value ? Number(e.target.value) : null)} aria-label="Click model" style={{ maxWidth: '100%' }}>
             {runs.map((r) => (
               <option key={r.runId} value={r.runId}>
                 #{r.runId} {r.name} · {r.model} b{r.base} {r.size}² · {r.epochsCompleted} ep · Dice {fmtDice(r.bestValidDice)}
