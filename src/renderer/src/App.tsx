@@ -10,6 +10,7 @@ import { RunsPage } from './pages/runs/RunsPage';
 import { RunPage } from './pages/runs/RunPage';
 import { SweepPage } from './pages/runs/SweepPage';
 import { PredictionsPage } from './pages/predictions/PredictionsPage';
+import { QueuePage } from './pages/queue/QueuePage';
 import { useWindowTitle } from './pages/runs/use-window-title';
 
 export function App() {
@@ -40,6 +41,9 @@ export function App() {
       break;
     case 'predictions':
       page = <PredictionsPage runId={route.runId} datasetId={route.datasetId} />;
+      break;
+    case 'queue':
+      page = <QueuePage key={`${route.datasetId}/${route.kind}`} datasetId={route.datasetId} kind={route.kind} />;
       break;
   }
   return (

@@ -10,7 +10,8 @@ export type Route =
   | { page: 'runs' }
   | { page: 'run'; runId: number }
   | { page: 'sweep'; sweepId: number }
-  | { page: 'predictions'; runId?: number; datasetId?: number };
+  | { page: 'predictions'; runId?: number; datasetId?: number }
+  | { page: 'queue'; datasetId: number; kind: 'unlabeled' | 'review' };
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
@@ -29,6 +30,11 @@ export function parseHash(hash: string): Route {
       return parts[1] && num(parts[1]) ? { page: 'run', runId: num(parts[1])! } : { page: 'runs' };
     case 'predictions':
       return { page: 'predictions', runId: num(parts[1]), datasetId: num(parts[2]) };
+    case 'queue': {
+      const datasetId = num(parts[1]);
+      if (datasetId) return { page: 'queue', datasetId, kind: parts[2] === 'review' ? 'review' : 'unlabeled' };
+      return { page: 'datasets' };
+    }
     case 'sweeps':
       return num(parts[1]) ? { page: 'sweep', sweepId: num(parts[1])! } : { page: 'runs' };
     default:
@@ -53,6 +59,8 @@ export function hrefFor(r: Route): string {
       return `#/runs/${r.runId}`;
     case 'sweep':
       return `#/sweeps/${r.sweepId}`;
+    case 'queue':
+      return `#/queue/${r.datasetId}/${r.kind}`;
     case 'predictions':
       return `#/predictions${r.runId ? `/${r.runId}` : ''}${r.runId && r.datasetId ? `/${r.datasetId}` : ''}`;
   }

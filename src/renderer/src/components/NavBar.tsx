@@ -3,7 +3,7 @@ import type { Route } from '../router';
 import { ThemeToggle } from './ThemeToggle';
 
 const LINKS: Array<{ href: string; label: string; pages: Route['page'][] }> = [
-  { href: '#/datasets', label: 'Datasets', pages: ['datasets', 'sample'] },
+  { href: '#/datasets', label: 'Datasets', pages: ['datasets', 'sample', 'queue'] },
   { href: '#/augment', label: 'Augmentation', pages: ['augment'] },
   { href: '#/new-run', label: 'New run', pages: ['new-run'] },
   { href: '#/runs', label: 'Runs', pages: ['runs', 'run', 'sweep'] },

@@ -73,6 +73,10 @@ export function DatasetsPage({ datasetId }: { datasetId?: number }) {
         <>
         <ExportLabels dataset={current} />
         <LabelingEffort dataset={current} />
+        <p>
+          <a href={hrefFor({ page: 'queue', datasetId: current.id, kind: 'unlabeled' })} data-testid="open-queue">Labeling queue</a> ·{' '}
+          <a href={hrefFor({ page: 'queue', datasetId: current.id, kind: 'review' })}>Review labels</a>
+        </p>
         <section className="grid-section" aria-label={`Samples of ${current.name}`}>
           <SampleFiltersBar filters={filters} onChange={setFilters} runs={(runs.data ?? []).filter((r) => r.epochsCompleted > 0)} total={pages.total} />
           <ErrorBox error={pages.error} context={`Loading samples of ${current.name}`} />

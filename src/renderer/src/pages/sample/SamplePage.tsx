@@ -16,6 +16,7 @@ import { useMaskEditor } from '../../labeling/use-mask-editor';
 import { useLabelShortcuts, type Tool } from '../../labeling/use-label-shortcuts';
 import { useLabelDraft } from '../../labeling/use-label-draft';
 import { useLeaveGuard } from '../../labeling/use-leave-guard';
+import { QueueNextButton } from './QueueNextButton';
 import { useClickSegmentation } from '../../labeling/use-click-segmentation';
 import { useLabelEffort } from '../../labeling/use-label-effort';
 import { asClickSession } from '../../labeling/click-session';
@@ -169,6 +170,7 @@ export function SamplePage({ datasetId, sampleId }: { datasetId: number; sampleI
         <a className="button-link" href={hrefFor({ page: 'augment', datasetId, sampleId })}>
           Augmentation preview
         </a>
+        <QueueNextButton datasetId={datasetId} sampleId={sampleId} />
       </header>
       <ErrorBox error={detail.error} context={`Loading ${sampleId}`} />
       <ErrorBox error={photo.error} context={`Loading the photo ${sampleId}`} />
