@@ -54,7 +54,7 @@ export const evalCommand: Command = {
     bar.finish();
     out.result(
       { dice: res.dice, diceAtPhotoSize: res.diceAtPhotoSize, datasetDice: res.datasetDice, bce: res.bce, images: res.images, split, tta: Boolean(f.tta), seconds: Number(((performance.now() - startedAt) / 1000).toFixed(3)), backend: backend.backend, perImage: res.perImage, skipped: skippedForJson(report.skipped) },
-      `dice ${res.dice.toFixed(4)} at ${cfg.size}² (dataset-level ${res.datasetDice.toFixed(4)}); ${res.diceAtPhotoSize!.toFixed(4)} at the photos' own sizes; ${res.images} ${split} images`,
+      `dice ${res.dice.toFixed(4)} at ${cfg.size}² (dataset-level ${res.datasetDice.toFixed(4)}); ${res.diceAtPhotoSize!.toFixed(4)} at the photos' own sizes; ${res.images} ${split} images${f.tta ? ' (test-time augmentation: mean with the mirrored photo)' : ''}`,
     );
     return 0;
   },
