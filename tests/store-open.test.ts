@@ -28,7 +28,7 @@ describe('openDatabase', () => {
       expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
       expect(db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-      expect(tables).toEqual(['datasets', 'epoch_metrics', 'exports', 'predictions', 'runs', 'samples']);
+      expect(tables).toEqual(['datasets', 'device_claims', 'epoch_metrics', 'exports', 'label_effort', 'predictions', 'runs', 'samples', 'sweep_configurations', 'sweeps']);
     } finally {
       db.close();
     }
