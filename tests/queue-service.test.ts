@@ -194,6 +194,20 @@ describe('keep the model fresh', () => {
     expect(q.model.runId).toBe(fineTune);
   }, 300_000);
 
+  it('a fine-tune that cannot be queued leaves the save done, says why, and is tried again at the next save', async () => {
+    // A run with no checkpoint at all: continueRun refuses it.
+    const bare = s.store.runs.create({ name: 'no checkpoint', config: s.store.runs.get(runId)!.config, runDirFor: (id) => join(tmp, `bare-${id}`) });
+    s.store.runs.cancel(bare.id);
+    await ok('queue', 'setKeepFresh', { datasetId, enabled: true, everyMasks: 1, runId: bare.id });
+    const unl = (await ok<QueueResult>('queue', 'get', { datasetId, runId, kind: 'review' })).items.map((i) => i.sampleId);
+    const saved = await ok<{ maskPath: string }>('datasets', 'saveMask', { datasetId, sampleId: unl[0], png: await boxMask(unl[0]!) });
+    expect(statSync(saved.maskPath).size).toBeGreaterThan(0);
+    const st = await ok<KeepFreshSettings>('queue', 'keepFresh', { datasetId });
+    expect(st.lastError).toContain(`could not queue a fine-tune of run ${bare.id}`);
+    expect([st.pendingRunId, st.savedSince]).toEqual([null, 1]);
+    await ok('queue', 'setKeepFresh', { datasetId, enabled: false });
+  });
+
   it('refuses to enable keep-fresh without a run to fine-tune', async () => {
     const env = (await s.dispatch('queue', 'setKeepFresh', { datasetId: 999, enabled: true, runId: null })) as Envelope<unknown>;
     expect(env.ok).toBe(false);

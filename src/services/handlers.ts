@@ -35,7 +35,12 @@ export function createHandlers(s: StudioServices): Handlers {
       saveMask: async (a) => {
         const saved = await s.datasets.saveMask(a.datasetId, a.sampleId, a.png);
         if (a.effort) s.effort.recordSave(a.datasetId, a.sampleId, saved.maskPath, a.effort);
-        s.keepFresh.onMaskSaved(a.datasetId);
+        try {
+          s.keepFresh.onMaskSaved(a.datasetId);
+        } catch (err) {
+          // The mask is saved; keep-fresh's own failure must not turn the save into an error.
+          process.emitWarning(`keep-fresh after saving ${a.sampleId}: ${(err as Error).message}`);
+        }
         return saved;
       },
       augmentPreview: (a) => s.augment.preview(a),

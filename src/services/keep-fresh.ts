@@ -90,16 +90,23 @@ export class KeepFreshService {
     s.savedSince++;
     let queuedRunId: number | null = null;
     if (s.savedSince >= s.everyMasks && s.pendingRunId === null) {
-      const { runId } = this.deps.runs.continueRun({
-        sourceRunId: s.runId,
-        extraEpochs: this.epochsFor(s.runId, s.minutes),
-        name: `keep-fresh of run ${s.runId} (dataset ${datasetId}, ${s.history.length + 1})`,
-        priority: 'low',
-      });
-      queuedRunId = runId;
-      s.pendingRunId = runId;
-      s.history = [...s.history, runId];
-      s.savedSince = 0;
+      // The mask is already saved: a fine-tune that cannot be queued now (its run is being resumed,
+      // its folder is gone) is reported in the settings and tried again at the next save.
+      try {
+        const { runId } = this.deps.runs.continueRun({
+          sourceRunId: s.runId,
+          extraEpochs: this.epochsFor(s.runId, s.minutes),
+          name: `keep-fresh of run ${s.runId} (dataset ${datasetId}, ${s.history.length + 1})`,
+          priority: 'low',
+        });
+        queuedRunId = runId;
+        s.pendingRunId = runId;
+        s.history = [...s.history, runId];
+        s.savedSince = 0;
+        s.lastError = null;
+      } catch (err) {
+        s.lastError = `could not queue a fine-tune of run ${s.runId}: ${(err as Error).message}`;
+      }
     }
     this.write(all);
     return { queuedRunId };
@@ -143,5 +150,5 @@ export class KeepFreshService {
 }
 
 function defaults(datasetId: number): KeepFreshSettings {
-  return { datasetId, enabled: false, everyMasks: DEFAULT_EVERY_MASKS, minutes: DEFAULT_FINE_TUNE_MINUTES, runId: null, savedSince: 0, pendingRunId: null, history: [] };
+  return { datasetId, enabled: false, everyMasks: DEFAULT_EVERY_MASKS, minutes: DEFAULT_FINE_TUNE_MINUTES, runId: null, savedSince: 0, pendingRunId: null, history: [], lastError: null };
 }

@@ -63,4 +63,6 @@ export interface KeepFreshSettings {
   pendingRunId: number | null;
   /** Fine-tune runs made so far, oldest first. */
   history: number[];
+  /** Why the last fine-tune due could not be queued (tried again at the next save); null when none failed. */
+  lastError?: string | null;
 }

@@ -49,7 +49,7 @@ export function KeepFreshPanel({ datasetId, runId }: { datasetId: number; runId:
       ) : (
         <p className="small muted">Off: the model changes only when you train it.</p>
       )}
-      <ErrorBox error={error ?? s.error} context="Keep the model fresh" />
+      <ErrorBox error={error ?? s.error ?? d?.lastError ?? null} context="Keep the model fresh" />
     </fieldset>
   );
 }
