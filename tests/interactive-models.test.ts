@@ -10,6 +10,10 @@ import { NativeTrainingPlan } from '../src/engine/backend/native-training-plan';
 import { buildModel, countParams } from '../src/engine/models/build-model';
 import { lossParts } from '../src/engine/train/loss-parts';
 import { randomizeBatchNorms } from './helpers/batch-norms';
+import { predictImages } from '../src/engine/infer/predict';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const reg = await registerNativeBackend();
 
@@ -28,6 +32,15 @@ describe('6-channel models', () => {
     expect(count('resnet34_unet')).toBe(48_194_497);
     expect(count('resnet34_unet', 6)).toBe(48_194_497 + 3 * 7 * 7 * 64);
     expect(buildModel({ model: 'unet', base: 4, size: 32, inChannels: 6 }).inputs[0]!.shape).toEqual([null, 32, 32, 6]);
+  });
+
+  it('predict refuses a click model by name instead of failing on a tensor shape, and writes nothing', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'seg-click-predict-'));
+    const model = buildModel({ model: 'unet', base: 4, size: 32, inChannels: 6 });
+    const images = [join(import.meta.dirname, 'fixtures', 'oxford-mini', 'images', 'american_bulldog_10.jpg')];
+    await expect(predictImages({ model, size: 32, images, outDir: out })).rejects.toThrow(/click-to-segment model \(6 input channels/);
+    expect(readdirSync(out)).toEqual([]);
+    model.dispose();
   });
 });
 

@@ -99,12 +99,24 @@ export function planOutputs(images: string[], outDir: string, overlay: boolean):
 }
 
 /** Predicts photos a batch at a time; undecodable files come back as skipped, named. */
+/** A click-to-segment model takes clicks and a previous mask besides the photo: say so, not tfjs' shape error. */
+export function refuseClickModel(model: tf.LayersModel): void {
+  const channels = model.inputs[0]?.shape[3];
+  if (channels !== 3) {
+    throw new Error(
+      `this checkpoint is a click-to-segment model (${channels} input channels: photo, clicks, previous mask); ` +
+        'it predicts from clicks: use the label editor\'s click tool or seg-studio eval-interactive, or predict with a plain run',
+    );
+  }
+}
+
 export async function* predictPhotoBatches(
   model: tf.LayersModel,
   size: number,
   paths: string[],
   opts: { batchSize?: number; signal?: AbortSignal; tta?: boolean } = {},
 ): AsyncGenerator<{ predicted: PhotoPrediction[]; skipped: SkippedFile[]; done: number }> {
+  refuseClickModel(model);
   const batchSize = opts.batchSize ?? 4;
   const px = size * size;
   for (let start = 0; start < paths.length; start += batchSize) {
