@@ -6,6 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { readBackMasks } from './helpers/mask-check';
 import sharp from 'sharp';
 
 const run = promisify(execFile);
@@ -73,6 +74,20 @@ describe('seg-studio CLI', () => {
       expect(mask.channels).toBe(1);
       expect(existsSync(join(masksDir, 'overlays', `${stem}.png`))).toBe(true);
     }
+
+    // The written masks, read back and scored against the trimaps by PIL/numpy (not the studio's
+    // code), give the Dice eval reports for each photo at its own size.
+    const evalById = new Map((e.json.perImage as Array<{ id: string; diceAtPhotoSize: number }>).map((x) => [x.id, x.diceAtPhotoSize]));
+    const scored = decodable
+      .map((name) => name.replace(/\.[^.]+$/, ''))
+      .filter((stem) => evalById.has(stem) && existsSync(join(fixture, 'annotations', 'trimaps', `${stem}.png`)))
+      .map((stem) => ({ stem, mask: join(masksDir, `${stem}.png`), maskEncoding: 'binary' as const, truth: join(fixture, 'annotations', 'trimaps', `${stem}.png`), photo: join(photos, `${stem}.jpg`) }));
+    expect(scored.length).toBeGreaterThan(3);
+    const checked = readBackMasks(scored).items;
+    checked.forEach((c, i) => {
+      expect(c.bands, c.mask).toBe(1);
+      expect(Math.abs(c.dice - evalById.get(scored[i]!.stem)!), `${c.mask}: file Dice ${c.dice} vs eval`).toBeLessThanOrEqual(0.01);
+    });
 
     const r = await cli(['train', '--resume', join(out, 'last'), '--epochs', '3', '--out', out, '--json']);
     expect(r.json.epochs).toBe(3);
