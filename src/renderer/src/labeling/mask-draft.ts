@@ -2,6 +2,7 @@
 // window or a crash does not lose them: the editor offers the draft back when the photo is
 // opened again. Masks are stored run-length encoded (a 500×375 label is a few hundred runs).
 import type { MaskData } from './mask-bitmap';
+import { decodeMaskRuns, encodeMaskRuns } from '../../../shared/mask-runs';
 
 const PREFIX = 'seg-studio.label-draft:';
 /** Oldest drafts are dropped beyond this many (or when the storage is full). */
@@ -25,35 +26,6 @@ interface Stored {
 
 function key(datasetId: number, sampleId: string): string {
   return `${PREFIX}${datasetId}/${sampleId}`;
-}
-
-export function encodeRuns(data: Uint8Array): number[] {
-  const runs: number[] = [];
-  let value = 0;
-  let n = 0;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i] ? 1 : 0;
-    if (v === value) n++;
-    else {
-      runs.push(n);
-      value = v;
-      n = 1;
-    }
-  }
-  runs.push(n);
-  return runs;
-}
-
-export function decodeRuns(runs: number[], length: number): Uint8Array | null {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (let r = 0; r < runs.length; r++) {
-    const n = runs[r]!;
-    if (!Number.isInteger(n) || n < 0 || at + n > length) return null;
-    if (r % 2 === 1) out.fill(1, at, at + n);
-    at += n;
-  }
-  return at === length ? out : null;
 }
 
 function draftKeys(): string[] {
@@ -85,7 +57,7 @@ function pruneOldest(except: string, keep: number): boolean {
 
 export function writeDraft(datasetId: number, sampleId: string, imagePath: string, mask: MaskData): void {
   const k = key(datasetId, sampleId);
-  const value = JSON.stringify({ w: mask.width, h: mask.height, runs: encodeRuns(mask.data), imagePath, savedAt: Date.now() } satisfies Stored);
+  const value = JSON.stringify({ w: mask.width, h: mask.height, runs: encodeMaskRuns(mask.data), imagePath, savedAt: Date.now() } satisfies Stored);
   if (draftKeys().length >= MAX_DRAFTS && !localStorage.getItem(k)) pruneOldest(k, 1);
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
@@ -103,7 +75,7 @@ export function readDraft(datasetId: number, sampleId: string): LabelDraft | nul
   if (!raw) return null;
   try {
     const s = JSON.parse(raw) as Stored;
-    const data = decodeRuns(s.runs, s.w * s.h);
+    const data = decodeMaskRuns(s.runs, s.w * s.h);
     if (!data) return null;
     return { mask: { width: s.w, height: s.h, data }, imagePath: s.imagePath, savedAt: s.savedAt };
   } catch {
