@@ -5,6 +5,7 @@
 // Plain functions with no Electron import, so tests load them as they are.
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { extname, isAbsolute, join, relative } from 'node:path';
+import { rendererFileType } from '../shared/renderer-file-types';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'studio';
@@ -36,23 +37,6 @@ export function isAppUrl(url: string, devServerUrl: string | undefined): boolean
   // Chromium lowercases the host of a standard scheme. Compare the parts.
   return u.protocol === `${APP_SCHEME}:` && u.host.toLowerCase() === APP_HOST;
 }
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json',
-};
 
 export type AppFileAnswer = { status: 200; file: string; type: string } | { status: 400 | 403 | 404; reason: string };
 
@@ -90,5 +74,5 @@ export function resolveAppFile(rendererDir: string, requestUrl: string): AppFile
   const rel = relative(root, real);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return { status: 403, reason: `${segments.join('/')} lies outside the renderer` };
   if (!statSync(real).isFile()) return { status: 404, reason: `${segments.join('/')} is not a file` };
-  return { status: 200, file: real, type: TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream' };
+  return { status: 200, file: real, type: rendererFileType(extname(real)) };
 }

@@ -3,22 +3,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json',
-};
+import { rendererFileType } from '../shared/renderer-file-types';
 
 export function serveStatic(staticDir: string, req: IncomingMessage, res: ServerResponse, pathname: string): void {
   const root = resolve(staticDir);
@@ -40,7 +25,7 @@ export function serveStatic(staticDir: string, req: IncomingMessage, res: Server
     return;
   }
   res.writeHead(200, {
-    'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'content-type': rendererFileType(extname(file)),
     'x-content-type-options': 'nosniff',
     'cache-control': extname(file) === '.html' ? 'no-cache' : 'public, max-age=3600',
   });
