@@ -88,6 +88,22 @@ export const runConfigSchema = z.object({
    * their own from the peak rate (see engine/train/lr-schedule.ts).
    */
   scheduleStartEpoch: whole().min(0, 'must be at least 0').max(10000).default(0),
+  /**
+   * Epochs of linear warm-up before the cosine (0 = none): the rate climbs from learningRate/10
+   * to learningRate, then the cosine spans the remaining epochs. With a time budget the epochs are
+   * planned when the warm-up ends, from its last epoch (steadier than the first one).
+   */
+  warmupEpochs: whole().min(0, 'must be at least 0').max(100, 'must be at most 100').default(0),
+  /** Decoupled weight decay (AdamW, as torch.optim.AdamW): each step w -= lr·weightDecay·w. 0 = plain Adam. */
+  weightDecay: num().min(0, 'must be at least 0').max(1, 'must be at most 1').default(0),
+  /**
+   * Exponential moving average of the weights (0 = off): after each step ema = d·ema + (1−d)·w;
+   * validation, the best checkpoint and the test score use the averaged weights.
+   */
+  emaDecay: num().min(0, 'must be at least 0').lt(1, 'must be less than 1').default(0),
+  /** Loss = bceWeight·BCE + diceWeight·(1 − soft Dice); the reference uses 1 and 1. */
+  bceWeight: num().min(0, 'must be at least 0').max(100, 'must be at most 100').default(1),
+  diceWeight: num().min(0, 'must be at least 0').max(100, 'must be at most 100').default(1),
   valFraction: num().gt(0, 'must be greater than 0').lt(1, 'must be less than 1').default(0.1),
   seed: whole().min(0, 'must be at least 0').max(MAX_SEED, `must be at most ${MAX_SEED}`).default(42),
   backend: z.enum(BACKENDS).default('auto'),
@@ -137,6 +153,7 @@ export function parseRunConfig(input: unknown): RunConfig {
     throw new Error(`Invalid run configuration:\n  ${lines.join('\n  ')}`);
   }
   const c = result.data;
+  if (c.bceWeight + c.diceWeight <= 0) throw new Error('Invalid run configuration:\n  bceWeight, diceWeight: at least one must be greater than 0 (the loss would be 0)');
   // ImageNet weights exist for torchvision's ResNet-34 widths only.
   if (c.encoderWeights === 'imagenet' && (c.model !== 'resnet34_unet' || c.base !== 64))
     throw new Error(`Invalid run configuration:\n  encoderWeights: imagenet needs model resnet34_unet with base 64 (got ${c.model}, base ${c.base})`);
