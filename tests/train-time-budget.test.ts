@@ -1,5 +1,6 @@
-// `seg-studio train --minutes M`: a real tiny training to a 9-second budget. The run measures its
-// first epoch, plans how many epochs fit, anneals the cosine schedule over exactly those epochs,
+// `seg-studio train --minutes M --warmup-epochs 2`: a real tiny training to a 9-second budget. The
+// run warms up for two epochs, measures the second, plans how many epochs fit, anneals the cosine
+// schedule over exactly the epochs after the warm-up,
 // ends inside the budget (give or take one epoch), and the run record and the checkpoint say how
 // many epochs were planned. The record is read straight from the SQLite file and the checkpoint
 // JSON, the learning rates are checked against the cosine formula written out here.
@@ -18,35 +19,38 @@ const fixture = join(root, 'tests', 'fixtures', 'oxford-mini');
 const work = mkdtempSync(join(tmpdir(), 'seg-budget-'));
 
 const MINUTES = 0.15;
+const WARMUP = 2;
 const LR0 = 3e-3; // the cpu-tiny preset's rate; the floor is the default minLearningRate, 0
 
 describe('train --minutes', () => {
-  it('plans the epochs from the first one, anneals over them and ends inside the budget', async () => {
+  it('plans the epochs after the warm-up, anneals over the rest and ends inside the budget', async () => {
     const db = join(work, 'studio.db');
     const out = join(work, 'run');
     const t0 = performance.now();
     const r = await run(
       process.execPath,
-      [join(root, 'bin', 'seg-studio.mjs'), 'train', '--preset', 'cpu-tiny', '--data', fixture, '--minutes', String(MINUTES), '--out', out, '--db', db, '--json'],
+      [join(root, 'bin', 'seg-studio.mjs'), 'train', '--preset', 'cpu-tiny', '--data', fixture, '--minutes', String(MINUTES), '--warmup-epochs', String(WARMUP), '--out', out, '--db', db, '--json'],
       { cwd: root, env: { ...process.env, SEG_STUDIO_DEBUG: '' }, timeout: 120_000, maxBuffer: 64 << 20 },
     );
     const wallSeconds = (performance.now() - t0) / 1000;
     const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
       epochs: number;
       seconds: number;
-      budget: { epochs: number; minutes: number; budgetSeconds: number; firstEpochSeconds: number; elapsedSeconds: number; testReserveSeconds: number; stoppedEarly: boolean };
+      budget: { epochs: number; minutes: number; budgetSeconds: number; measuredEpochSeconds: number; measuredAfterEpochs: number; elapsedSeconds: number; testReserveSeconds: number; stoppedEarly: boolean };
     };
     const b = res.budget;
     const planned = b.epochs;
     expect(b.minutes).toBe(MINUTES);
     expect(b.budgetSeconds).toBeCloseTo(MINUTES * 60, 9);
-    // The plan: the first epoch, then as many more of its length as fit in what the start-up,
-    // the first epoch and the test reserve left. The preset's 10 epochs do not cap it: without
-    // --epochs the budget alone decides.
-    expect(b.elapsedSeconds).toBeGreaterThan(b.firstEpochSeconds);
-    expect(planned).toBe(Math.max(1, 1 + Math.floor((b.budgetSeconds - b.elapsedSeconds - b.testReserveSeconds) / b.firstEpochSeconds)));
-    // On an unloaded machine the first epoch of this tiny model takes ~2 s: several epochs fit.
-    if (b.firstEpochSeconds < 2.5) expect(planned).toBeGreaterThanOrEqual(2);
+    // The plan: the two warm-up epochs, then as many more of the second one's length as fit in
+    // what the start-up, the warm-up and the test reserve left. The preset's 10 epochs do not cap
+    // it: without --epochs the budget alone decides.
+    expect(b.measuredAfterEpochs).toBe(WARMUP);
+    expect(b.elapsedSeconds).toBeGreaterThan(b.measuredEpochSeconds);
+    expect(planned).toBe(Math.max(WARMUP, WARMUP + Math.floor((b.budgetSeconds - b.elapsedSeconds - b.testReserveSeconds) / b.measuredEpochSeconds)));
+    // On an unloaded machine an epoch of this tiny model takes ~1–2 s: several more fit.
+    if (b.measuredEpochSeconds < 2) expect(planned).toBeGreaterThanOrEqual(WARMUP + 1);
+
     expect(b.stoppedEarly).toBe(false);
     expect(res.epochs).toBe(planned);
     expect(r.stderr).toMatch(new RegExp(`planned ${planned} epochs?\\b`));
@@ -66,12 +70,23 @@ describe('train --minutes', () => {
     expect(stored.minutes).toBe(MINUTES);
     expect(row.epochs_done).toBe(planned);
 
-    // Cosine annealing with T_max = planned epochs (PyTorch's CosineAnnealingLR stepped per
-    // epoch): epoch e trains at lr0·(1 + cos(π·e/T))/2, so the last epoch's step lands the rate
-    // on its floor exactly when the budget's epochs are done.
+    // The warm-up: a straight line from lr0/10 (epoch e < W at lr0·(0.1 + 0.9·e/W)). Then cosine
+    // annealing with T_max = the epochs after it (PyTorch's CosineAnnealingLR stepped per epoch):
+    // epoch W + k trains at lr0·(1 + cos(π·k/T))/2, so the last epoch's step lands the rate on its
+    // floor exactly when the budget's epochs are done.
     expect(rates.map((x) => x.epoch)).toEqual(Array.from({ length: planned }, (_, i) => i + 1));
-    for (const x of rates) expect(x.learning_rate).toBeCloseTo((LR0 * (1 + Math.cos((Math.PI * (x.epoch - 1)) / planned))) / 2, 12);
-    const afterLast = (LR0 * (1 + Math.cos((Math.PI * planned) / planned))) / 2;
+    const T = planned - WARMUP;
+    for (const x of rates) {
+      const e = x.epoch - 1;
+      const want = e < WARMUP ? LR0 * (0.1 + (0.9 * e) / WARMUP) : (LR0 * (1 + Math.cos((Math.PI * (e - WARMUP)) / T))) / 2;
+      expect(x.learning_rate).toBeCloseTo(want, 12);
+    }
+    // The plan was measured on the warm-up's last epoch, not the first (the slow one).
+    expect(rates[WARMUP - 1]!.seconds).toBeCloseTo(b.measuredEpochSeconds, 3);
+    expect(rates[0]!.learning_rate).toBeCloseTo(LR0 / 10, 12);
+    expect(rates[1]!.learning_rate).toBeCloseTo(LR0 * 0.55, 12);
+    if (planned > WARMUP) expect(rates[WARMUP]!.learning_rate).toBeCloseTo(LR0, 12);
+    const afterLast = (LR0 * (1 + Math.cos((Math.PI * T) / T))) / 2;
     expect(afterLast).toBeCloseTo(0, 15);
 
     // The resumable checkpoint carries the plan, so `train --resume RUN/last` continues it.
@@ -98,10 +113,15 @@ describe('train --minutes', () => {
   it('plans at least one epoch and at most the cap, and stops a run whose next epoch would overrun', () => {
     const budget = new TimeBudget(1, 1000); // 60 s from t = 1 s
     // 10 s in (2 s start-up + an 8 s first epoch), 4 s kept for the test: (60 − 10 − 4) / 8 → 5 more.
-    expect(budget.plan({ nowMs: 11_000, firstEpochSeconds: 8, testReserveSeconds: 4, maxEpochs: 100 })).toMatchObject({ epochs: 6, elapsedSeconds: 10 });
-    expect(budget.plan({ nowMs: 11_000, firstEpochSeconds: 8, testReserveSeconds: 4, maxEpochs: 3 }).epochs).toBe(3);
+    expect(budget.plan({ nowMs: 11_000, epochSeconds: 8, epochsDone: 1, testReserveSeconds: 4, maxEpochs: 100 })).toMatchObject({ epochs: 6, elapsedSeconds: 10 });
+    expect(budget.plan({ nowMs: 11_000, epochSeconds: 8, epochsDone: 1, testReserveSeconds: 4, maxEpochs: 3 }).epochs).toBe(3);
     // A first epoch longer than the whole budget still counts: one epoch.
-    expect(budget.plan({ nowMs: 91_000, firstEpochSeconds: 90, testReserveSeconds: 4, maxEpochs: 100 }).epochs).toBe(1);
+    expect(budget.plan({ nowMs: 91_000, epochSeconds: 90, epochsDone: 1, testReserveSeconds: 4, maxEpochs: 100 }).epochs).toBe(1);
+    // After a 2-epoch warm-up (10 s start-up, a 9 s and a 6 s epoch: 25 s in), the steady 6 s epoch
+    // plans: 2 + (60 − 25 − 4) / 6 → 2 + 5. From the 9 s first epoch it would have been 1 + 4.
+    expect(budget.plan({ nowMs: 26_000, epochSeconds: 6, epochsDone: 2, testReserveSeconds: 4, maxEpochs: 100 })).toMatchObject({ epochs: 7, measuredAfterEpochs: 2 });
+    // A warm-up that already spent the budget keeps the epochs done.
+    expect(budget.plan({ nowMs: 70_000, epochSeconds: 30, epochsDone: 2, testReserveSeconds: 4, maxEpochs: 100 }).epochs).toBe(2);
     // 49 s in, 8 s epochs, 4 s test: the next epoch and the test would end at 61 s > 60 s; 48 s in, exactly at 60 s.
     expect(budget.fits({ nowMs: 50_000, epochSeconds: 8, testReserveSeconds: 4 })).toBe(false);
     expect(budget.fits({ nowMs: 49_000, epochSeconds: 8, testReserveSeconds: 4 })).toBe(true);

@@ -21,7 +21,12 @@ export interface ScheduleConfig {
   epochs: number;
   /** Where the current cosine began (0, or the epoch a resume restarted it at). */
   scheduleStartEpoch?: number;
+  /** Epochs of linear warm-up at the start of the run (0 or absent: none). */
+  warmupEpochs?: number;
 }
+
+/** A warm-up starts at this fraction of the peak rate. */
+export const WARMUP_START_FRACTION = 0.1;
 
 /**
  * The rate epoch `epoch` (0-based) trains at. The cosine runs from `scheduleStartEpoch` to
@@ -32,9 +37,18 @@ export interface ScheduleConfig {
  * - restart (start = epochs already trained): the extra epochs get a cosine of their own,
  *   from the peak rate down to the minimum.
  */
+/**
+ * A warm-up of W epochs trains epoch e < W at learningRate·(0.1 + 0.9·e/W), a straight line
+ * from a tenth of the peak towards it (per epoch, like the cosine); the cosine (or the constant
+ * rate) then starts at epoch W, so the warm-up's rates never depend on the run's length. Why: Adam's
+ * first steps on freshly initialised batch-norm nets at a high rate overshoot; a short ramp lets the
+ * short, high-rate runs a time budget calls for start stably.
+ */
 export function scheduledLr(epoch: number, c: ScheduleConfig): number {
+  const warmup = Math.max(0, c.warmupEpochs ?? 0);
+  if (epoch < warmup) return c.learningRate * (WARMUP_START_FRACTION + ((1 - WARMUP_START_FRACTION) * epoch) / warmup);
   if (c.schedule !== 'cosine') return c.learningRate;
-  const start = Math.min(c.scheduleStartEpoch ?? 0, Math.max(c.epochs - 1, 0));
+  const start = Math.min(Math.max(c.scheduleStartEpoch ?? 0, warmup), Math.max(c.epochs - 1, 0));
   return cosineLr(epoch - start, c.epochs - start, c.learningRate, c.minLearningRate);
 }
 

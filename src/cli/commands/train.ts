@@ -24,7 +24,12 @@ export const trainFlags: FlagSpec[] = [
   { name: 'minutes', type: 'number', description: 'wall-clock budget: as many epochs as fit in M minutes, planned from the first epoch' },
   { name: 'batch-size', type: 'number', aliases: ['batch_size'], description: 'images per step' },
   { name: 'learning-rate', type: 'number', aliases: ['learning_rate', 'lr'], description: 'Adam learning rate' },
+  { name: 'weight-decay', type: 'number', aliases: ['weight_decay', 'wd'], description: 'decoupled weight decay of the convolution kernels, as torch.optim.AdamW (default 0: plain Adam)' },
+  { name: 'bce-weight', type: 'number', aliases: ['bce_weight'], description: 'loss = bce-weight·BCE + dice-weight·Dice loss (default 1)' },
+  { name: 'dice-weight', type: 'number', aliases: ['dice_weight'], description: 'weight of the soft Dice loss (default 1)' },
   { name: 'schedule', type: 'string', description: 'cosine|constant' },
+  { name: 'warmup-epochs', type: 'number', aliases: ['warmup_epochs', 'warmup'], description: 'epochs of linear warm-up from lr/10 before the cosine (a time budget plans after it)' },
+  { name: 'ema-decay', type: 'number', aliases: ['ema_decay', 'ema'], description: 'validate, keep and test an exponential moving average of the weights with this decay, e.g. 0.99 (default 0: off)' },
   { name: 'seed', type: 'number', description: 'seed for split, init, shuffling and augmentation' },
   { name: 'val-fraction', type: 'number', aliases: ['val_fraction'], description: 'fraction of trainval held out for validation' },
   { name: 'max-train-images', type: 'number', description: 'use at most N training images per epoch (0 = all)' },
@@ -63,7 +68,12 @@ export function configFromFlags(f: Record<string, string | number | boolean | un
     minutes: num(f, 'minutes'),
     batchSize: pick(num(f, 'batch-size'), base.batchSize),
     learningRate: pick(num(f, 'learning-rate'), base.learningRate),
+    weightDecay: pick(num(f, 'weight-decay'), base.weightDecay),
+    bceWeight: pick(num(f, 'bce-weight'), base.bceWeight),
+    diceWeight: pick(num(f, 'dice-weight'), base.diceWeight),
     schedule: pick(str(f, 'schedule'), base.schedule),
+    warmupEpochs: pick(num(f, 'warmup-epochs'), base.warmupEpochs),
+    emaDecay: pick(num(f, 'ema-decay'), base.emaDecay),
     seed: pick(num(f, 'seed'), base.seed),
     valFraction: pick(num(f, 'val-fraction'), base.valFraction),
     maxTrainImages: pick(num(f, 'max-train-images'), base.maxTrainImages),
@@ -154,7 +164,7 @@ export const trainCommand: Command = {
           case 'planned':
             epochsLabel = String(e.epochs);
             out.info(
-              `time budget ${config.minutes} min: first epoch ${formatDuration(e.firstEpochSeconds)}, ` +
+              `time budget ${config.minutes} min: ${e.measuredAfterEpochs === 1 ? 'first epoch' : `epoch ${e.measuredAfterEpochs} (end of warm-up)`} ${formatDuration(e.measuredEpochSeconds)}, ` +
                 `${formatDuration(e.testReserveSeconds)} kept for the test split; planned ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}`,
             );
             break;

@@ -5,7 +5,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import { runConfigSchema, type AugmentConfig, type RunConfigInput } from '../../../../shared/run-config';
 
-export const NUMBER_FIELDS = ['base', 'size', 'epochs', 'minutes', 'batchSize', 'learningRate', 'minLearningRate', 'valFraction', 'seed', 'maxTrainImages'] as const;
+export const NUMBER_FIELDS = [
+  'base', 'size', 'epochs', 'minutes', 'batchSize', 'learningRate', 'minLearningRate', 'warmupEpochs', 'weightDecay', 'emaDecay', 'bceWeight', 'diceWeight', 'valFraction', 'seed', 'maxTrainImages',
+] as const;
 export type NumberField = (typeof NUMBER_FIELDS)[number];
 
 export interface FormValues {
@@ -65,6 +67,11 @@ const LABELS: Record<string, string> = {
   batchSize: 'Batch size',
   learningRate: 'Learning rate',
   minLearningRate: 'Minimum learning rate',
+  warmupEpochs: 'Warm-up epochs',
+  weightDecay: 'Weight decay',
+  emaDecay: 'Weight average (EMA) decay',
+  bceWeight: 'BCE weight',
+  diceWeight: 'Dice weight',
   valFraction: 'Validation fraction',
   seed: 'Seed',
   maxTrainImages: 'Max training images per epoch',
@@ -88,7 +95,11 @@ export function savedValues(): FormValues | null {
     const raw = sessionStorage.getItem(STORAGE_KEY);
     if (!raw) return null;
     const v = JSON.parse(raw) as FormValues;
-    if (typeof v !== 'object' || !v || typeof v.numbers !== 'object' || NUMBER_FIELDS.some((k) => typeof v.numbers[k] !== 'string')) return null;
+    if (typeof v !== 'object' || !v || typeof v.numbers !== 'object') return null;
+    // Values saved before a field existed keep what was typed; the new field starts at its default.
+    const fresh = initialValues('', DEFAULTS.augment).numbers;
+    for (const k of NUMBER_FIELDS) if (v.numbers[k] === undefined) v.numbers[k] = fresh[k];
+    if (NUMBER_FIELDS.some((k) => typeof v.numbers[k] !== 'string')) return null;
     return v;
   } catch {
     return null;
