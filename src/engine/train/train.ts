@@ -68,7 +68,7 @@ export function splitSamples(report: ImportReport): Record<'train' | 'valid' | '
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   const emit = opts.onEvent ?? (() => {});
-  // A time-budgeted run replaces `epochs` with its plan after the first epoch (time-budget.ts).
+  // A time-budgeted run replaces `epochs` with its plan after the first epoch or the warm-up (time-budget.ts).
   let config = opts.config;
   const backend = await selectBackend(config.backend);
   // A click-to-segment run feeds clicks and a previous mask beside the photo (undefined: plain run).
@@ -231,14 +231,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     };
     history = [...history, metrics];
     lastEpochSeconds = metrics.seconds;
-    if (budget && !plan) {
+    // Planned after the first epoch, or after the warm-up (its rates do not depend on the epoch count).
+    if (budget && !plan && epoch + 1 >= Math.max(1, config.warmupEpochs)) {
       // Scoring the test split at the end costs what validation cost per batch (both evaluate in
       // batches of the same size; per batch, not per image, so a fixed cost per call is not multiplied).
       const evalBatches = (n: number) => Math.ceil(n / Math.max(config.batchSize, 4));
       const validSecondsPerBatch = (performance.now() - validStart) / 1000 / Math.max(evalBatches(validSamples.length), 1);
       plan = budget.plan({
         nowMs: performance.now(),
-        firstEpochSeconds: metrics.seconds,
+        epochSeconds: metrics.seconds,
+        epochsDone: epoch + 1,
         testReserveSeconds: validSecondsPerBatch * evalBatches(splits.test.length),
         maxEpochs: config.epochs,
       });
