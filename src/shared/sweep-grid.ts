@@ -21,6 +21,8 @@ const ALIASES: Record<string, string> = {
   'max-train-images': 'maxTrainImages',
   'weight-decay': 'weightDecay',
   wd: 'weightDecay',
+  ema: 'emaDecay',
+  'ema-decay': 'emaDecay',
 };
 
 /** Fields a sweep must not vary, and why. */

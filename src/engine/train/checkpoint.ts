@@ -10,6 +10,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { basename, dirname, join } from 'node:path';
 import type { RunConfig } from '../../shared/run-config';
 import type { EpochMetrics } from '../types';
+import type { EmaState } from './weight-ema';
 
 /** A tensor with the name it is saved under (tfjs's own NamedTensor type is not exported). */
 export interface NamedTensor {
@@ -33,7 +34,19 @@ export interface CheckpointMeta {
   savedAt: string;
   hasOptimizerState: boolean;
   optimizerWeightSpecs?: tf.io.WeightsManifestEntry[];
+  /** The `last` checkpoint of a run with emaDecay > 0: its weight average, in ema.bin (weight-ema.ts). */
+  ema?: EmaFileInfo;
 }
+
+/** What checkpoint.json says of ema.bin: the float32 arrays of the weights, one after another. */
+export interface EmaFileInfo {
+  decay: number;
+  updates: number;
+  warmup: boolean;
+  weights: Array<{ name: string; shape: number[] }>;
+}
+
+const EMA_FILE = 'ema.bin';
 
 export interface LoadedCheckpoint {
   model: tf.LayersModel;
@@ -134,8 +147,9 @@ export function resolveCheckpointDir(dir: string): string {
 export async function saveCheckpoint(
   dir: string,
   model: tf.LayersModel,
-  meta: Omit<CheckpointMeta, 'format' | 'version' | 'savedAt' | 'hasOptimizerState' | 'optimizerWeightSpecs'>,
+  meta: Omit<CheckpointMeta, 'format' | 'version' | 'savedAt' | 'hasOptimizerState' | 'optimizerWeightSpecs' | 'ema'>,
   optimizerWeights?: NamedTensor[],
+  ema?: EmaState,
 ): Promise<void> {
   const parent = dirname(dir);
   mkdirSync(parent, { recursive: true });
@@ -149,6 +163,7 @@ export async function saveCheckpoint(
     const data = tf.io.CompositeArrayBuffer.join(encoded.data as ArrayBuffer | ArrayBuffer[]);
     writeFileDurable(join(tmp, 'optimizer.bin'), new Uint8Array(data));
   }
+  if (ema) writeFileDurable(join(tmp, EMA_FILE), emaBytes(ema));
   const full: CheckpointMeta = {
     format: 'seg-studio-checkpoint',
     version: 1,
@@ -156,6 +171,7 @@ export async function saveCheckpoint(
     savedAt: new Date().toISOString(),
     hasOptimizerState: optimizerWeightSpecs !== undefined,
     optimizerWeightSpecs,
+    ema: ema && { decay: ema.decay, updates: ema.updates, warmup: ema.warmup, weights: ema.weights.map((w) => ({ name: w.name, shape: w.shape })) },
   };
   // checkpoint.json is written last: its presence marks a complete folder.
   writeFileDurable(join(tmp, 'checkpoint.json'), JSON.stringify(full, null, 2));
@@ -191,4 +207,36 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     optimizerWeights = meta.optimizerWeightSpecs.map((s) => ({ name: s.name, tensor: map[s.name]! }));
   }
   return { model, meta, optimizerWeights, dir: real };
+}
+
+function emaBytes(ema: EmaState): Uint8Array {
+  const total = ema.weights.reduce((n, w) => n + w.values.length, 0);
+  const all = new Float32Array(total);
+  let at = 0;
+  for (const w of ema.weights) {
+    all.set(w.values, at);
+    at += w.values.length;
+  }
+  return new Uint8Array(all.buffer);
+}
+
+/** The weight average saved with a checkpoint (its ema.bin), or undefined when it has none. */
+export function readCheckpointEma(dir: string): EmaState | undefined {
+  const real = resolveCheckpointDir(dir);
+  const info = readCheckpointMeta(real).ema;
+  if (!info) return undefined;
+  const file = join(real, EMA_FILE);
+  if (!existsSync(file)) throw new Error(`${file}: missing (checkpoint.json names a weight average)`);
+  const b = readFileSync(file);
+  const sizes = info.weights.map((w) => w.shape.reduce((a, x) => a * x, 1));
+  const total = sizes.reduce((a, x) => a + x, 0);
+  if (b.byteLength !== total * 4) throw new Error(`${file}: ${b.byteLength} bytes; checkpoint.json names ${total} floats (${total * 4} bytes)`);
+  const all = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+  let at = 0;
+  const weights = info.weights.map((w, i) => {
+    const values = all.subarray(at, at + sizes[i]!);
+    at += sizes[i]!;
+    return { name: w.name, shape: w.shape, values };
+  });
+  return { decay: info.decay, updates: info.updates, warmup: info.warmup, weights };
 }

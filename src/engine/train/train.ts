@@ -10,7 +10,8 @@ import { importDataset } from '../data/import-dataset';
 import { buildModel, countParams } from '../models/build-model';
 import { RateMeter } from '../util/progress';
 import { iterateBatches, batchCount } from './batches';
-import { loadCheckpoint, saveCheckpoint, type EpochMetrics, type NamedTensor } from './checkpoint';
+import { loadCheckpoint, readCheckpointEma, saveCheckpoint, type EpochMetrics, type NamedTensor } from './checkpoint';
+import { WeightEma } from './weight-ema';
 import { evaluateModel } from '../infer/evaluate';
 import { trainStep } from './train-step';
 import { createAdam, setLearningRate } from './optimizer';
@@ -80,6 +81,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let bestValidDice = -1;
   let bestEpoch = 0;
   let optimizerWeights: NamedTensor[] | undefined;
+  // emaDecay > 0: validation, `best` and the test score use the averaged weights (weight-ema.ts).
+  let ema: WeightEma | undefined;
   if (opts.resumeFrom) {
     const ckpt = await loadCheckpoint(opts.resumeFrom);
     // The caller merges the stored config with what it overrides (epochs, backend); the model
@@ -94,11 +97,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     bestValidDice = ckpt.meta.bestValidDice;
     bestEpoch = ckpt.meta.bestEpoch;
     optimizerWeights = ckpt.optimizerWeights;
+    // The weight average goes on from where it was saved (a checkpoint without one starts it now).
+    const saved = config.emaDecay > 0 ? readCheckpointEma(ckpt.dir) : undefined;
+    if (saved) ema = WeightEma.restore(model, saved, config.emaDecay, ckpt.dir);
   } else {
     model = buildModel({ model: config.model, base: config.base, size: config.size, seed: config.seed, inChannels: inputs?.channels });
     // A fresh model only: a resumed one already carries its (trained) encoder.
     await loadEncoderWeights(model, config, opts, emit);
   }
+  if (config.emaDecay > 0) ema ??= WeightEma.start(model, config.emaDecay);
 
   const report =
     opts.dataset ?? (await importDataset(resolveDataPath(config.data), { valFraction: config.valFraction, seed: config.seed }));
@@ -171,6 +178,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const x = tf.tensor4d(xData, [n, config.size, config.size, inputs?.channels ?? 3]);
       const y = tf.tensor4d(batch.y, [n, config.size, config.size, 1]);
       const { loss: value, parts } = trainStep(model, optimizer, x, y);
+      ema?.update();
       const next = tf.tidy(() => tf.add(sums, tf.mul(parts, n)));
       sums.dispose();
       sums = next;
@@ -208,6 +216,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     sums.dispose();
     const trainSeconds = (performance.now() - epochStart) / 1000;
 
+    // Validation and `best` see the averaged weights; the raw ones come back before `last` is saved.
+    const restoreRaw = ema?.swapIn();
     const validStart = performance.now();
     const valid = await evaluateModel(model, validSamples, {
       size: config.size,
@@ -261,12 +271,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         backend: backend.backend,
       });
     }
+    restoreRaw?.();
     const optState = await optimizer.getWeights();
     await saveCheckpoint(
       lastDir,
       model,
       { kind: 'last', epoch: metrics.epoch, config, bestValidDice, bestEpoch, history, backend: backend.backend },
       optState,
+      await ema?.state(),
     );
     // getWeights() hands out a fresh scalar for the iteration count: dispose it (the moments are the optimizer's own variables).
     for (const w of optState) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
@@ -290,6 +302,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   model.dispose();
   optimizer.dispose();
+  ema?.dispose();
 
   return {
     bestValidDice,
