@@ -188,6 +188,7 @@ def bce_dice_parts(p, y):
     return bce, 1 - dice.mean()
 
 
-def bce_dice(p, y):
+def bce_dice(p, y, bce_weight=1.0, dice_weight=1.0):
+    """The training loss: bce_weight * BCE + dice_weight * Dice loss (the reference: 1 and 1)."""
     bce, dice_loss = bce_dice_parts(p, y)
-    return bce + dice_loss
+    return bce_weight * bce + dice_weight * dice_loss

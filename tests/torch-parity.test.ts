@@ -3,7 +3,8 @@
 // src/engine/models/torch-names.ts, must give
 // - the same sigmoid outputs in eval mode (max |Δ| ≤ 1e-4),
 // - the same BCE + Dice loss and the same gradient of every weight for one training step with
-//   batch statistics (per weight: max |Δ| ≤ 1e-3 · max |PyTorch's gradient|),
+//   batch statistics (per weight: max |Δ| ≤ 1e-3 · max |PyTorch's gradient|), also with loss
+//   weights other than 1 and 1 (bceWeight·BCE + diceWeight·DiceLoss),
 // - the same batch-norm running statistics after that step (PyTorch's unbiased variance update),
 // and the ResNet34-UNet's encoder stages (base 64) the same feature maps as
 // torchvision.models.resnet34 carrying the same weights. Batch norms are randomised so that a
@@ -37,6 +38,7 @@ import { buildModel } from '../src/engine/models/build-model';
 import { fromTorchLayout, torchMapping, toTorchLayout, torchShape, type TorchMapping } from '../src/engine/models/torch-names';
 import type { ModelName } from '../src/engine/types';
 import { readLayersModel, writeLayersModel } from '../src/engine/train/checkpoint';
+import type { LossWeights } from '../src/engine/train/losses';
 import { ScheduledAdam } from '../src/engine/train/optimizer';
 import { trainStep } from '../src/engine/train/train-step';
 import { Rng } from '../src/engine/util/rng';
@@ -62,12 +64,15 @@ interface Case {
   trainOn: Variant[];
   /** Compare the encoder stages with torchvision's resnet34 (base 64 only). */
   encoder?: boolean;
+  /** Loss weights of the training step (default: the reference 1 and 1). */
+  lossWeights?: LossWeights;
 }
 
 // The UNet also through tfjs' layer graph on the native backend and, for the outputs, on the cpu
 // backend; the plans' agreement with that graph on the ResNet34-UNet is native-training-plan.test.ts'.
 const CASES: Case[] = [
   { name: 'unet-b8', model: 'unet', base: 8, size: 64, batch: 2, evalOn: [...NATIVE, 'cpu'], trainOn: NATIVE },
+  { name: 'unet-b8-loss-weights', model: 'unet', base: 8, size: 128, batch: 2, evalOn: [], trainOn: NATIVE, lossWeights: { bce: 0.4, dice: 2.5 } },
   { name: 'resnet34_unet-b8', model: 'resnet34_unet', base: 8, size: 128, batch: 2, evalOn: NATIVE.length ? ['native plan'] : ['cpu'], trainOn: NATIVE.slice(0, 1) },
   { name: 'resnet34_unet-b64', model: 'resnet34_unet', base: 64, size: 64, batch: 1, evalOn: NATIVE.length ? ['native plan'] : ['cpu'], trainOn: [], encoder: true },
 ];
@@ -156,6 +161,7 @@ function runTorch(dir: string, prepared: Prepared[]): Promise<TorchResults> {
     size: c.size,
     train: c.trainOn.length > 0,
     encoder: c.encoder === true,
+    ...(c.lossWeights ? { bce_weight: c.lossWeights.bce, dice_weight: c.lossWeights.dice } : {}),
     state: mapping.weights.map((w, i) => {
       const shape = w.variable.shape as number[];
       return { key: w.key, ...writer.put(toTorchLayout(initial[i]!, shape, w.layout), torchShape(shape, w.layout)) };
@@ -283,7 +289,7 @@ describe('parity with PyTorch', () => {
         await useVariant(variant);
         restore(p);
         const recorder = new GradientRecorder();
-        const step = trainStep(p.model, recorder, p.x, p.y); // the path training takes
+        const step = trainStep(p.model, recorder, p.x, p.y, c.lossWeights); // the path training takes
         const [bce, diceLoss] = Array.from(step.parts.dataSync());
         const loss = step.loss.dataSync()[0]!;
         tf.dispose([step.loss, step.parts]);

@@ -7,6 +7,11 @@
 // rounding (the compiler may contract a multiply-add into an FMA, changing the last bit):
 //   m' = m*b1 + g*(1-b1);  v' = v*b2 + g*g*(1-b2)
 //   w' = (m'/(1-b1^t)) / (sqrt(v'/(1-b2^t)) + eps) * (-lr) + w
+// Decoupled weight decay (AdamW, as torch.optim.AdamW) scales w by keep = 1 - lr*wd first:
+//   w' = (m'/(1-b1^t)) / (sqrt(v'/(1-b2^t)) + eps) * (-lr) + w*keep
+// A variable whose keep is exactly 1 (no decay, or one that is not decayed) runs the plain loop,
+// so plain Adam stays bit-identical to the kernel without decay (a multiply by 1 is exact, but
+// the compiler could contract it into an FMA with a different rounding).
 // Outputs may alias their inputs (in-place update) or be separate arrays (used when another
 // tensor shares the variable's storage and must keep the old values).
 #include <algorithm>
@@ -41,6 +46,7 @@ std::vector<float*> f32List(napi_env env, napi_value list, std::vector<size_t>& 
 
 napi_value adamUpdate(napi_env env, const Args& a) {
   // w[], g[], m[], v[], wOut[], mOut[], vOut[], hyper Float64Array [lr, b1, 1-b1, b2, 1-b2, eps, 1-b1^t, 1-b2^t]
+  // optionally followed by one keep factor (1 - lr*wd) per variable: 8 entries = plain Adam.
   std::vector<size_t> n, ng, nm, nv, nwo, nmo, nvo;
   auto w = f32List(env, a.v[0], n);
   auto g = f32List(env, a.v[1], ng);
@@ -51,7 +57,9 @@ napi_value adamUpdate(napi_env env, const Args& a) {
   auto vo = f32List(env, a.v[6], nvo);
   size_t hl;
   const double* hp = a.array<double>(7, &hl);
-  if (hl != 8) throw NapiError("adamUpdate: 8 hyper-parameters expected");
+  if (hl != 8 && hl != 8 + n.size())
+    throw NapiError("adamUpdate: 8 hyper-parameters expected, or 8 plus one weight-decay factor per variable (" +
+                    std::to_string(8 + n.size()) + "), got " + std::to_string(hl));
   if (ng != n || nm != n || nv != n || nwo != n || nmo != n || nvo != n) throw NapiError("adamUpdate: sizes differ");
   // Each scalar is a float32 tensor in tfjs; round them the same way.
   const float negLr = -static_cast<float>(hp[0]);
@@ -59,6 +67,10 @@ napi_value adamUpdate(napi_env env, const Args& a) {
   const float b2 = static_cast<float>(hp[3]), c2 = static_cast<float>(hp[4]);
   const float eps = static_cast<float>(hp[5]);
   const float om1 = static_cast<float>(hp[6]), om2 = static_cast<float>(hp[7]);
+  // torch multiplies a float32 weight by the Python float 1 - lr*wd: the factor rounds to float32.
+  std::vector<float> keep(n.size(), 1.0f);
+  if (hl > 8)
+    for (size_t k = 0; k < n.size(); ++k) keep[k] = static_cast<float>(hp[8 + k]);
   // Flatten (variable, range) work items so small variables do not each pay a parallel region:
   // the whole update is one region over ~equal element counts per thread.
   int64_t total = 0;
@@ -72,17 +84,32 @@ napi_value adamUpdate(napi_env env, const Args& a) {
       const int64_t lo = std::max(s, start[k]) - start[k], hi = std::min(e, start[k + 1]) - start[k];
       const float *gw = g[k], *pw = w[k], *pm = m[k], *pv = v[k];
       float *ow = wo[k], *om = mo[k], *ov = vo[k];
+      const float kw = keep[k];
       // Each i reads and writes only index i (in place or not), so lanes are independent;
       // without the pragma GCC leaves this scalar (too many pointers for its alias checks).
+      if (kw == 1.0f) {
 #pragma omp simd
-      for (int64_t i = lo; i < hi; ++i) {
-        const float gi = gw[i];
-        const float mi = pm[i] * b1 + gi * c1;
-        const float vi = pv[i] * b2 + (gi * gi) * c2;
-        const float mh = mi / om1, vh = vi / om2;
-        om[i] = mi;
-        ov[i] = vi;
-        ow[i] = (mh / (std::sqrt(vh) + eps)) * negLr + pw[i];
+        for (int64_t i = lo; i < hi; ++i) {
+          const float gi = gw[i];
+          const float mi = pm[i] * b1 + gi * c1;
+          const float vi = pv[i] * b2 + (gi * gi) * c2;
+          const float mh = mi / om1, vh = vi / om2;
+          om[i] = mi;
+          ov[i] = vi;
+          ow[i] = (mh / (std::sqrt(vh) + eps)) * negLr + pw[i];
+        }
+      } else {
+#pragma omp simd
+        for (int64_t i = lo; i < hi; ++i) {
+          const float gi = gw[i];
+          const float mi = pm[i] * b1 + gi * c1;
+          const float vi = pv[i] * b2 + (gi * gi) * c2;
+          const float mh = mi / om1, vh = vi / om2;
+          const float wi = pw[i] * kw;
+          om[i] = mi;
+          ov[i] = vi;
+          ow[i] = (mh / (std::sqrt(vh) + eps)) * negLr + wi;
+        }
       }
     }
   });

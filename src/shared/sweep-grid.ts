@@ -23,6 +23,8 @@ const ALIASES: Record<string, string> = {
   wd: 'weightDecay',
   ema: 'emaDecay',
   'ema-decay': 'emaDecay',
+  'bce-weight': 'bceWeight',
+  'dice-weight': 'diceWeight',
 };
 
 /** Fields a sweep must not vary, and why. */

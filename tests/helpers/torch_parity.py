@@ -6,6 +6,7 @@ Usage: torch_parity.py DIR. Reads DIR/request.json and the float32 little-endian
     "state": [{"key", "shape", "offset"}],          # state_dict tensors in PyTorch layout
     "x": {"shape": [N, H, W, 3], "offset"}, "y": {"shape": [N, H, W, 1], "offset"},
     "train": true|false,                             # also one training step (gradients)
+    "bce_weight", "dice_weight": optional loss weights of that step (default 1 and 1)
     "encoder": true|false}]}                         # also run torchvision's resnet34
 (offset: in float32 elements). Writes DIR/out.bin and DIR/result.json:
   {"blob": "out.bin", "cases": {name: {"loss", "bce", "dice_loss", "tensors": {name: {"shape", "offset"}}}}}
@@ -121,9 +122,10 @@ def run_case(case, blob, out):
     net.train()
     p = net(x)
     bce, dice_loss = ref.bce_dice_parts(p, y)
-    (bce + dice_loss).backward()
+    loss = ref.bce_dice(p, y, case.get("bce_weight", 1.0), case.get("dice_weight", 1.0))
+    loss.backward()
     out.put(f"{name}/train/out", nhwc(p))
-    res.update(loss=(bce + dice_loss).item(), bce=bce.item(), dice_loss=dice_loss.item())
+    res.update(loss=loss.item(), bce=bce.item(), dice_loss=dice_loss.item())
     for k, prm in net.named_parameters():
         out.put(f"{name}/grad/{k}", prm.grad)
     for k, buf in net.named_buffers():

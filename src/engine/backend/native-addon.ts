@@ -60,7 +60,8 @@ export interface NativeAddon {
   pad(x: Float32Array, xShape: number[], before: number[], after: number[], value: number, out: Float32Array): void;
   /**
    * Fused Adam step over all variables at once. Outputs may be the inputs themselves (in place).
-   * hyper: [lr, beta1, 1-beta1, beta2, 1-beta2, epsilon, 1-beta1^t, 1-beta2^t].
+   * hyper: [lr, beta1, 1-beta1, beta2, 1-beta2, epsilon, 1-beta1^t, 1-beta2^t], optionally
+   * followed by one decoupled weight-decay factor (1 - lr*wd, or 1) per variable.
    */
   adamUpdate(
     w: Float32Array[], g: Float32Array[], m: Float32Array[], v: Float32Array[],

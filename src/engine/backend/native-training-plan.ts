@@ -28,6 +28,7 @@ import { backend_util } from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
 
 import { bceDiceWithGradient, type BceDiceValues } from '../train/bce-dice-arrays';
+import { REFERENCE_LOSS_WEIGHTS, type LossWeights } from '../train/losses';
 import { loadNativeAddon, type NativeAddon } from './native-addon';
 import { updateMovingStatistics } from './native-batchnorm-train';
 import { convGeometry } from './native-kernels-conv';
@@ -356,11 +357,11 @@ export class NativeTrainingPlan {
   }
 
   /**
-   * Forward in training mode (moving statistics updated), BCE + Dice against `y`, backward.
-   * x: float32 NHWC images, y: 0/1 masks of the output's shape, both on the native backend.
-   * The returned gradient arrays are overwritten by the next step.
+   * Forward in training mode (moving statistics updated), BCE + Dice against `y` (weighted by
+   * `weights`), backward. x: float32 NHWC images, y: 0/1 masks of the output's shape, both on
+   * the native backend. The returned gradient arrays are overwritten by the next step.
    */
-  step(x: tf.Tensor, y: tf.Tensor): TrainingStepResult {
+  step(x: tf.Tensor, y: tf.Tensor, weights: LossWeights = REFERENCE_LOSS_WEIGHTS): TrainingStepResult {
     const { steps, output, needsGrad } = this.compiled;
     const { shapes, bound } = this.schedule(x.shape);
     if (!tf.util.arraysEqual(shapes[output]!, y.shape)) {
@@ -376,7 +377,7 @@ export class NativeTrainingPlan {
 
     const dOut: (Float32Array | undefined)[] = new Array(steps.length);
     const dp = this.spare.take(outs[output]!.length);
-    const loss = bceDiceWithGradient(outs[output]!, values(y), x.shape[0]!, dp);
+    const loss = bceDiceWithGradient(outs[output]!, values(y), x.shape[0]!, dp, weights);
     dOut[output] = dp;
     for (let i = output; i >= 1; i--) {
       const dy = dOut[i];

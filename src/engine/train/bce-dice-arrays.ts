@@ -5,7 +5,7 @@
 // the soft Dice loss with DICE_EPS averaged over images, and the thresholded Dice score with the
 // empty-mask convention. Sums run in double precision; the tensor version sums in float32, so
 // the two agree to float32 rounding.
-import { BCE_CLIP, DICE_EPS } from './losses';
+import { BCE_CLIP, DICE_EPS, REFERENCE_LOSS_WEIGHTS, type LossWeights } from './losses';
 import { DICE_THRESHOLD } from './metrics';
 
 export interface BceDiceValues {
@@ -17,9 +17,12 @@ export interface BceDiceValues {
 
 /**
  * Loss parts of probabilities `p` against 0/1 masks `y` (both `images` × pixels, image-major),
- * and d(bce + diceLoss)/dp written into `dp` (which may be a fresh or reused array).
+ * and d(w.bce·bce + w.dice·diceLoss)/dp written into `dp` (which may be a fresh or reused array).
+ * The parts returned are unweighted (they are what a run reports).
  */
-export function bceDiceWithGradient(p: Float32Array, y: Float32Array, images: number, dp: Float32Array): BceDiceValues {
+export function bceDiceWithGradient(
+  p: Float32Array, y: Float32Array, images: number, dp: Float32Array, w: LossWeights = REFERENCE_LOSS_WEIGHTS,
+): BceDiceValues {
   const n = p.length;
   if (y.length !== n || dp.length !== n || n % images !== 0) {
     throw new Error(`bce+dice: ${n} probabilities, ${y.length} labels and ${dp.length} gradients for ${images} images`);
@@ -47,10 +50,11 @@ export function bceDiceWithGradient(p: Float32Array, y: Float32Array, images: nu
     const hardDen = sumY + hardSum;
     scoreSum += hardDen === 0 ? 1 : (2 * hardInter) / hardDen;
     // d(1 − mean dice)/dp_i = −(1/B)·(2y_i·den − num)/den²; d(−mean ll)/dp_i = −(y/p − (1−y)/(1−p))/N.
-    const a = -2 / (images * den), c = num / (images * den * den);
+    // The weights scale each term's own factors (×1 is exact), so 1 and 1 round as before.
+    const a = (w.dice * -2) / (images * den), c = (w.dice * num) / (images * den * den);
     for (let i = start; i < end; i++) {
       const pi = p[i]!, yi = y[i]!;
-      const bceGrad = pi >= BCE_CLIP && pi <= hi ? -(yi / pi - (1 - yi) / (1 - pi)) / n : 0;
+      const bceGrad = pi >= BCE_CLIP && pi <= hi ? w.bce * (-(yi / pi - (1 - yi) / (1 - pi)) / n) : 0;
       dp[i] = bceGrad + a * yi + c;
     }
   }

@@ -1,5 +1,6 @@
 // The reference training loss, BCE + soft Dice, on probabilities (the models end in a sigmoid),
-// as `bce_dice` in shared/reference/torch_unet_bench.py.
+// as `bce_dice` in shared/reference/torch_unet_bench.py, and its weighted form
+// bceWeight·BCE + diceWeight·DiceLoss (run config; 1 and 1 is the reference).
 import * as tf from '@tensorflow/tfjs';
 import { sumPerImage } from './metrics';
 
@@ -36,6 +37,30 @@ export function diceLoss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
   });
 }
 
+/** The weights of the two terms in the minimised loss. */
+export interface LossWeights {
+  bce: number;
+  dice: number;
+}
+
+/** The reference recipe: BCE + Dice loss. */
+export const REFERENCE_LOSS_WEIGHTS: LossWeights = Object.freeze({ bce: 1, dice: 1 });
+
+export function lossWeightsOf(config: { bceWeight: number; diceWeight: number }): LossWeights {
+  return { bce: config.bceWeight, dice: config.diceWeight };
+}
+
+/**
+ * bce·w.bce + diceLoss·w.dice. A weight of 1 multiplies nothing: the reference weights leave the
+ * graph (and so every value and gradient) exactly what it was before loss weights existed.
+ */
+export function weightedLoss(bce: tf.Scalar, diceLoss: tf.Scalar, w: LossWeights = REFERENCE_LOSS_WEIGHTS): tf.Scalar {
+  return tf.tidy(() => {
+    const term = (t: tf.Scalar, k: number) => (k === 1 ? t : tf.mul(t, k));
+    return tf.add(term(bce, w.bce), term(diceLoss, w.dice)) as tf.Scalar;
+  });
+}
+
 /** The two terms and their sum, computed once, for logging alongside the optimised value. */
 export interface BceDiceParts {
   loss: tf.Scalar;
@@ -43,15 +68,15 @@ export interface BceDiceParts {
   diceLoss: tf.Scalar;
 }
 
-export function bceDiceLossParts(yTrue: tf.Tensor, yPred: tf.Tensor): BceDiceParts {
+export function bceDiceLossParts(yTrue: tf.Tensor, yPred: tf.Tensor, weights: LossWeights = REFERENCE_LOSS_WEIGHTS): BceDiceParts {
   return tf.tidy(() => {
     const bce = bceLoss(yTrue, yPred);
     const dice = diceLoss(yTrue, yPred);
-    return { loss: tf.add(bce, dice) as tf.Scalar, bce, diceLoss: dice };
+    return { loss: weightedLoss(bce, dice, weights), bce, diceLoss: dice };
   });
 }
 
-/** BCE + soft Dice: the scalar the optimiser minimises. */
-export function bceDiceLoss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.add(bceLoss(yTrue, yPred), diceLoss(yTrue, yPred)) as tf.Scalar);
+/** (Weighted) BCE + soft Dice: the scalar the optimiser minimises. */
+export function bceDiceLoss(yTrue: tf.Tensor, yPred: tf.Tensor, weights: LossWeights = REFERENCE_LOSS_WEIGHTS): tf.Scalar {
+  return tf.tidy(() => weightedLoss(bceLoss(yTrue, yPred), diceLoss(yTrue, yPred), weights));
 }

@@ -14,6 +14,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
+import { decayFactor, isDecayed } from './weight-decay';
+
 /** The one addon function this module needs (see native/src/adam.cc). */
 export interface NativeAdamKernel {
   adamUpdate(
@@ -59,6 +61,8 @@ export interface AdamHyper {
   beta1: number;
   beta2: number;
   epsilon: number;
+  /** Decoupled weight decay (weight-decay.ts); 0 = plain Adam, the addon's 8-number call. */
+  weightDecay: number;
 }
 
 type Gradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
@@ -96,6 +100,7 @@ export function nativeAdamStep(state: AdamState, hyper: AdamHyper, variableGradi
   const registered = tf.engine().registeredVariables;
   const w: Float32Array[] = [], g: Float32Array[] = [], m: Float32Array[] = [], v: Float32Array[] = [];
   const vars: tf.Variable[] = [], firsts: tf.Variable[] = [], seconds: tf.Variable[] = [];
+  const keep: number[] = [];
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
     const value = registered[name];
@@ -113,6 +118,7 @@ export function nativeAdamStep(state: AdamState, hyper: AdamHyper, variableGradi
     m.push(sv[2]!);
     v.push(sv[3]!);
     vars.push(value);
+    keep.push(isDecayed(value.shape) ? decayFactor(hyper.learningRate, hyper.weightDecay) : 1);
     firsts.push(first);
     seconds.push(second);
   }
@@ -121,6 +127,8 @@ export function nativeAdamStep(state: AdamState, hyper: AdamHyper, variableGradi
   const hyperArr = new Float64Array([
     hyper.learningRate, hyper.beta1, 1 - hyper.beta1, hyper.beta2, 1 - hyper.beta2, hyper.epsilon,
     Math.fround(1 - acc1), Math.fround(1 - acc2),
+    // One factor per variable only with decay: plain Adam makes exactly the call it made before.
+    ...(hyper.weightDecay > 0 ? keep : []),
   ]);
   const fresh: Array<[tf.Variable, Float32Array]> = [];
   const wOut = vars.map((t, k) => target(backend, t, w[k]!, fresh));

@@ -15,6 +15,7 @@ import { WeightEma } from './weight-ema';
 import { evaluateModel } from '../infer/evaluate';
 import { trainStep } from './train-step';
 import { createAdam, setLearningRate } from './optimizer';
+import { lossWeightsOf } from './losses';
 import { scheduledLr } from './lr-schedule';
 import { TimeBudget, type BudgetPlan } from './time-budget';
 import { resolveDataPath } from '../data/resolve-data-path';
@@ -116,7 +117,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   // A dataset without a validation split still needs a model-selection signal: fall back to train.
   const validSamples = splits.valid.length > 0 ? splits.valid : trainSamples;
 
-  const optimizer = createAdam(config.learningRate);
+  const optimizer = createAdam(config.learningRate, { weightDecay: config.weightDecay });
   if (optimizerWeights) {
     await optimizer.setWeights(optimizerWeights);
     for (const w of optimizerWeights) w.tensor.dispose();
@@ -177,7 +178,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const xData = inputs ? await inputs.trainInput(model, batch, epoch, batchIndex) : batch.x;
       const x = tf.tensor4d(xData, [n, config.size, config.size, inputs?.channels ?? 3]);
       const y = tf.tensor4d(batch.y, [n, config.size, config.size, 1]);
-      const { loss: value, parts } = trainStep(model, optimizer, x, y);
+      const { loss: value, parts } = trainStep(model, optimizer, x, y, lossWeightsOf(config));
       ema?.update();
       const next = tf.tidy(() => tf.add(sums, tf.mul(parts, n)));
       sums.dispose();
