@@ -134,7 +134,15 @@ export function nativeAdamStep(state: AdamState, hyper: AdamHyper, variableGradi
   const wOut = vars.map((t, k) => target(backend, t, w[k]!, fresh));
   const mOut = firsts.map((t, k) => target(backend, t, m[k]!, fresh));
   const vOut = seconds.map((t, k) => target(backend, t, v[k]!, fresh));
-  kernel!.adamUpdate(w, g, m, v, wOut, mOut, vOut, hyperArr);
+  try {
+    kernel!.adamUpdate(w, g, m, v, wOut, mOut, vOut, hyperArr);
+  } catch (err) {
+    // An addon built before weight decay checks its arguments first and changes nothing.
+    if (hyper.weightDecay > 0 && /8 hyper-parameters expected/.test((err as Error).message) && !/weight-decay factor/.test((err as Error).message)) {
+      throw new Error('the native addon predates weight decay: rebuild it (node scripts/build-native.mjs, or npm rebuild), or train with SEG_STUDIO_NATIVE_ADAM=0');
+    }
+    throw err;
+  }
   tf.tidy(() => {
     for (const [variable, values] of fresh) variable.assign(tf.tensor(values, variable.shape, 'float32'));
     state.accBeta1.assign(tf.mul(state.accBeta1, hyper.beta1));
