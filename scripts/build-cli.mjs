@@ -26,8 +26,8 @@ const KEEP_TMP_MS = 3600 * 1000;
 const toPosix = (p) => p.split(sep).join('/');
 
 /**
- * Source files find files of the repository relative to themselves (the native addon three
- * folders up, the torch script, the sample dataset) through `import.meta.url`. In the bundle each
+ * Source files find files of the repository relative to themselves (the native addon under the
+ * repository root, the torch script, the sample dataset) through `import.meta.url`. In the bundle each
  * module's `import.meta.url` is made to name its own source file again, relative to the chunk
  * (out/cli/<id>/ is three folders below the root), so those lookups behave exactly as under tsx
  * and the build can be moved with the repository.

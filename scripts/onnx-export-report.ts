@@ -17,8 +17,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 
-import { registerNativeBackend } from '../src/engine/backend/native-backend';
-import { predictFast } from '../src/engine/backend/native-inference-plan';
+import { registerNativeBackend } from '../src/engine/backend/native';
+import { predictFast } from '../src/engine/backend/native';
 import { torchPython } from '../src/engine/bench/torch';
 import { decodeImage } from '../src/engine/data/decode';
 import { checkpointToOnnx, modelToOnnx } from '../src/engine/export/onnx/export-onnx';

@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { registerNativeBackend } from '../src/engine/backend/native-backend';
+import { registerNativeBackend } from '../src/engine/backend/native';
 import { torchPython } from '../src/engine/bench/torch';
 import { buildModel } from '../src/engine/models/build-model';
 import { toTorchLayout, torchMapping, torchShape, type TorchMapping } from '../src/engine/models/torch-names';

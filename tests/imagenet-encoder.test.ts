@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { registerNativeBackend } from '../src/engine/backend/native-backend';
+import { registerNativeBackend } from '../src/engine/backend/native';
 import { torchPython } from '../src/engine/bench/torch';
 import { ensureEncoderWeights, RESNET34_IMAGENET } from '../src/engine/interop/encoder-download';
 import { applyEncoderWeights, loadResNet34Encoder } from '../src/engine/interop/imagenet-encoder';

@@ -4,9 +4,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { registerNativeBackend } from '../src/engine/backend/native-backend';
-import { NativeInferencePlan } from '../src/engine/backend/native-inference-plan';
-import { NativeTrainingPlan } from '../src/engine/backend/native-training-plan';
+import { registerNativeBackend } from '../src/engine/backend/native';
+import { NativeInferencePlan } from '../src/engine/backend/native';
+import { NativeTrainingPlan } from '../src/engine/backend/native';
 import { buildModel, countParams } from '../src/engine/models/build-model';
 import { lossParts } from '../src/engine/train/loss-parts';
 import { randomizeBatchNorms } from './helpers/batch-norms';

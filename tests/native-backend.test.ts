@@ -9,7 +9,7 @@ import {
   nativeKernelStats,
   registerNativeBackend,
   resetNativeKernelStats,
-} from '../src/engine/backend/native-backend';
+} from '../src/engine/backend/native';
 import { buildModel } from '../src/engine/models/build-model';
 import { Rng } from '../src/engine/util/rng';
 
@@ -319,7 +319,7 @@ describe.runIf(reg.ok)('native backend matches the cpu backend', () => {
     );
   });
 
-  // Inference folding (native-inference-fold.ts): conv → BN (→ ReLU) as one convolution and
+  // Inference folding (native/inference-fold.ts): conv → BN (→ ReLU) as one convolution and
   // add → ReLU as one pass. Batch-norm statistics are set to random values so the fold matters.
   for (const [kind, base, size] of [['unet', 4, 32], ['resnet34_unet', 4, 64]] as const) {
     it(`model.predict of ${kind} with folded batch norms matches the cpu backend`, async () => {

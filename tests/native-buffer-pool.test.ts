@@ -1,13 +1,13 @@
-// Reuse of kernel output storage on the 'native' backend (native-buffer-pool.ts): storage is
+// Reuse of kernel output storage on the 'native' backend (native/buffer-pool.ts): storage is
 // reused only when nothing outside the backend can still see it, and a steady training loop
 // stops allocating. Without the addon the backend tests are skipped by runIf; the pool's own
 // rules are tested either way (native-backend.test.ts fails CI when the addon is missing).
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 
-import { Float32BufferPool } from '../src/engine/backend/native-buffer-pool';
-import { NativeCpuBackend } from '../src/engine/backend/native-cpu-backend';
-import { registerNativeBackend } from '../src/engine/backend/native-backend';
+import { Float32BufferPool } from '../src/engine/backend/native/buffer-pool';
+import { NativeCpuBackend } from '../src/engine/backend/native';
+import { registerNativeBackend } from '../src/engine/backend/native';
 import { buildModel } from '../src/engine/models/build-model';
 import { bceDiceLoss } from '../src/engine/train/losses';
 import { createAdam } from '../src/engine/train/optimizer';

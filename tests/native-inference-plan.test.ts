@@ -1,11 +1,11 @@
-// The compiled inference plan (native-inference-plan.ts) must give what tfjs-layers'
+// The compiled inference plan (native/inference-plan.ts) must give what tfjs-layers'
 // model.predict gives, for both studio models, with non-trivial batch-norm statistics, after
 // weight changes, and without leaking tensors; models it does not cover get no plan.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { registerNativeBackend } from '../src/engine/backend/native-backend';
-import { NativeInferencePlan, predictFast } from '../src/engine/backend/native-inference-plan';
+import { registerNativeBackend } from '../src/engine/backend/native';
+import { NativeInferencePlan, predictFast } from '../src/engine/backend/native';
 import { buildModel } from '../src/engine/models/build-model';
 import { randomizeBatchNorms } from './helpers/batch-norms';
 

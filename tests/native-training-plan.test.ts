@@ -1,4 +1,4 @@
-// The compiled training plan (native-training-plan.ts) must compute what tfjs computes for
+// The compiled training plan (native/training-plan.ts) must compute what tfjs computes for
 // model.apply(x, {training: true}) + BCE + Dice: the loss parts, the gradient of every trainable
 // weight, and the batch norms' moving statistics, on both studio models; a full step through
 // trainStep must move the weights as tfjs' path does, keep tensor memory flat, and models the
@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { registerNativeBackend } from '../src/engine/backend/native-backend';
-import { NativeTrainingPlan, trainingPlanFor } from '../src/engine/backend/native-training-plan';
+import { registerNativeBackend } from '../src/engine/backend/native';
+import { NativeTrainingPlan, trainingPlanFor } from '../src/engine/backend/native';
 import { buildModel } from '../src/engine/models/build-model';
 import { randomizeBatchNorms } from './helpers/batch-norms';
 import { lossParts } from '../src/engine/train/loss-parts';

@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { registerNativeBackend } from '../src/engine/backend/native-backend';
-import { predictFast } from '../src/engine/backend/native-inference-plan';
+import { registerNativeBackend } from '../src/engine/backend/native';
+import { predictFast } from '../src/engine/backend/native';
 import { torchPython } from '../src/engine/bench/torch';
 import { modelToOnnx, type OnnxExport } from '../src/engine/export/onnx/export-onnx';
 import { buildModel, countParams } from '../src/engine/models/build-model';

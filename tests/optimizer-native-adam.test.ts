@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { nativeKernelStats, registerNativeBackend, resetNativeKernelStats } from '../src/engine/backend/native-backend';
+import { nativeKernelStats, registerNativeBackend, resetNativeKernelStats } from '../src/engine/backend/native';
 import { ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, createAdam, restoreAdam, setLearningRate } from '../src/engine/train/optimizer';
 import { Rng } from '../src/engine/util/rng';
 

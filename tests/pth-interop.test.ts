@@ -14,8 +14,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { registerNativeBackend } from '../src/engine/backend/native-backend';
-import { predictFast } from '../src/engine/backend/native-inference-plan';
+import { registerNativeBackend } from '../src/engine/backend/native';
+import { predictFast } from '../src/engine/backend/native';
 import { torchPython } from '../src/engine/bench/torch';
 import { importPthCheckpoint } from '../src/engine/interop/import-pth';
 import { readPth } from '../src/engine/interop/pth/read-pth';

@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/engine/backend/select-backend';
-import { predictFast } from '../src/engine/backend/native-inference-plan';
+import { predictFast } from '../src/engine/backend/native';
 import { torchPython } from '../src/engine/bench/torch';
 import { decodeImage } from '../src/engine/data/decode';
 import { importDataset } from '../src/engine/data/import-dataset';

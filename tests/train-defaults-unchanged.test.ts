@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { loadNativeAddon } from '../src/engine/backend/native-addon';
-import { registerNativeBackend } from '../src/engine/backend/native-backend';
+import { loadNativeAddon } from '../src/engine/backend/native/addon';
+import { registerNativeBackend } from '../src/engine/backend/native';
 import { buildModel } from '../src/engine/models/build-model';
 import { bceDiceWithGradient } from '../src/engine/train/bce-dice-arrays';
 import { BCE_CLIP, DICE_EPS, bceLoss, diceLoss, lossWeightsOf, REFERENCE_LOSS_WEIGHTS } from '../src/engine/train/losses';

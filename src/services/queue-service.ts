@@ -12,7 +12,7 @@ import { rankByDisagreement, rankByUncertainty } from '../engine/active/rank';
 import { scoreImages, type ImageScore } from '../engine/active/score-images';
 import { loadResizedSample } from '../engine/data/sample-cache';
 import { normalizeImageNet } from '../engine/augment/normalize';
-import { predictFast } from '../engine/backend/native-inference-plan';
+import { predictFast } from '../engine/backend/native';
 import type { Sample } from '../engine/types';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError, type QueueItem, type QueueKind, type QueueNext, type QueueResult } from '../shared/contract';

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Sample } from '../types';
 import { loadResizedSample } from '../data/sample-cache';
 import { normalizeImageNet } from '../augment/normalize';
-import { predictFast } from '../backend/native-inference-plan';
+import { predictFast } from '../backend/native';
 import { modelInputChannels } from '../interactive/interactive-predict';
 import { uncertaintyOf, type UncertaintyScore } from './uncertainty';
 import { labelDisagreement } from './disagreement';

@@ -46,7 +46,7 @@ function cpuName(): string {
  */
 async function registerNative(): Promise<NativeResult> {
   try {
-    const mod = (await import('./native-backend')) as { registerNativeBackend: () => Promise<NativeResult> };
+    const mod = (await import('./native')) as { registerNativeBackend: () => Promise<NativeResult> };
     return await mod.registerNativeBackend();
   } catch (err) {
     return { ok: false, reason: `native backend module failed to load: ${(err as Error).message.split('\n')[0]}` };

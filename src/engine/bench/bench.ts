@@ -1,13 +1,13 @@
 // `seg-studio bench`: training and inference throughput for the reference configurations on
 // one or more tfjs backends, optionally next to PyTorch run in the same invocation.
-import { releasePooledStorage } from '../backend/native-cpu-backend';
+import { releasePooledStorage } from '../backend/native';
 import { execFileSync } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 import * as tf from '@tensorflow/tfjs';
 
-import { nativeThreadCount, registerNativeBackend } from '../backend/native-backend';
+import { nativeThreadCount, registerNativeBackend } from '../backend/native';
 import { selectConfigs, type BenchConfig } from './configs';
 import { measureConfig, type Measurement } from './measure';
 import { runTorchBench, type TorchResult } from './torch';

@@ -7,7 +7,7 @@ import { buildModel } from '../models/build-model';
 import { createAdam } from '../train/optimizer';
 import { trainStep } from '../train/train-step';
 import type { BenchConfig } from './configs';
-import { predictFast } from '../backend/native-inference-plan';
+import { predictFast } from '../backend/native';
 
 export interface Measurement {
   trainStepMs: number;

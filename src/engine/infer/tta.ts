@@ -7,7 +7,7 @@
 // probabilities from, so `--tta` means the same thing everywhere. Default off: whether it helps
 // enough for its cost is for the measurements (docs/quality.md) to say.
 import * as tf from '@tensorflow/tfjs';
-import { predictFast } from '../backend/native-inference-plan';
+import { predictFast } from '../backend/native';
 
 export interface TtaOptions {
   /** Average with the horizontally flipped photo's prediction (two forward passes). */

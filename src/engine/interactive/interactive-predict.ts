@@ -4,7 +4,7 @@
 // compiled native plan when the 'native' backend is active (predictFast), tfjs otherwise.
 // Used by the labeling service, eval-interactive, training's no-gradient rounds and simulate.
 import * as tf from '@tensorflow/tfjs';
-import { predictFast } from '../backend/native-inference-plan';
+import { predictFast } from '../backend/native';
 import type { RunConfig } from '../../shared/run-config';
 import type { Click } from './clicks';
 import { DEFAULT_CLICK_RADIUS, encodeInteractiveInput, INTERACTIVE_CHANNELS } from './click-encoding';

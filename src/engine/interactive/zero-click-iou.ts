@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Sample } from '../types';
 import { iterateBatches } from '../train/batches';
-import { predictFast } from '../backend/native-inference-plan';
+import { predictFast } from '../backend/native';
 import { maskIou, thresholdMask } from './click-simulator';
 import { modelInputChannels } from './interactive-predict';
 

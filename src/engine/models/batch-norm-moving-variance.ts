@@ -3,7 +3,7 @@
 // the gradients and the running mean agree either way, but a trained model's eval-mode statistics
 // would drift from the reference's (1.6 % at the ResNet34-UNet bottleneck, 256², batch 4). The
 // reference is PyTorch (tests/torch-parity.test.ts), so the studio follows it on every backend:
-// the native backend's training batch norm applies the factor itself (native-batchnorm-train.ts);
+// the native backend's training batch norm applies the factor itself (native/batchnorm-train.ts);
 // on the others, tfjs-layers' own call runs and its biased update is topped up here.
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor } from '@tensorflow/tfjs';

@@ -1,5 +1,5 @@
 // BCE + soft Dice and its gradient with respect to the probabilities, on plain arrays: what the
-// native training plan (backend/native-training-plan.ts) uses in place of the tensor ops in
+// native training plan (backend/native/training-plan.ts) uses in place of the tensor ops in
 // losses.ts and metrics.ts. Same definitions and constants: BCE over clipped probabilities
 // (the clip passes no gradient outside [BCE_CLIP, 1 − BCE_CLIP], as tf.clipByValue's gradient),
 // the soft Dice loss with DICE_EPS averaged over images, and the thresholded Dice score with the

@@ -1,11 +1,11 @@
 // One optimisation step on a batch: forward in training mode, (weighted) BCE + Dice, gradients of every
 // trainable weight, Adam. On the 'native' backend a compiled training plan computes the loss and
-// gradients without tfjs' engine (backend/native-training-plan.ts); everywhere else, or for a
+// gradients without tfjs' engine (backend/native/training-plan.ts); everywhere else, or for a
 // model the plan does not cover, tfjs computes them (variableGrads). Both hand the gradients
 // to the same optimizer, so its state and checkpoints do not depend on the path.
 import * as tf from '@tensorflow/tfjs';
 
-import { trainingPlanFor } from '../backend/native-training-plan';
+import { trainingPlanFor } from '../backend/native';
 import { lossParts } from './loss-parts';
 import { REFERENCE_LOSS_WEIGHTS, weightedLoss, type LossWeights } from './losses';
 import type { ScheduledAdam } from './optimizer';

@@ -2,8 +2,8 @@
 // Non-float32 tensors (int32 index math, bool masks) go to the reference kernels.
 import { backend_util } from '@tensorflow/tfjs';
 
-import { f32, listInputs, output, tensorInput, type NativeKernel } from './native-kernel-util';
-import { BINARY_KERNELS, BINARY_OP, UNARY_OP } from './native-op-codes';
+import { f32, listInputs, output, tensorInput, type NativeKernel } from './kernel-util';
+import { BINARY_KERNELS, BINARY_OP, UNARY_OP } from './op-codes';
 
 const binaryKernels: NativeKernel[] = BINARY_KERNELS.map((kernelName) => ({
   kernelName,

@@ -1,11 +1,11 @@
 // The storage side of the 'native' backend: the reference CPU backend plus reuse of float32
-// output arrays (native-buffer-pool.ts). Reads out of the backend mark storage as escaped;
+// output arrays (buffer-pool.ts). Reads out of the backend mark storage as escaped;
 // deleting a tensor's data hands owned storage back to the pool.
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { BackendValues, DataId } from '@tensorflow/tfjs';
 
-import { Float32BufferPool } from './native-buffer-pool';
+import { Float32BufferPool } from './buffer-pool';
 
 /** SEG_STUDIO_NATIVE_POOL_MB: storage kept for reuse (default 1024 MB; 0 turns reuse off). */
 export function poolCapBytes(): number {

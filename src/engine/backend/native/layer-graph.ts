@@ -1,4 +1,4 @@
-// What the compiled plans (native-inference-plan.ts, native-training-plan.ts) read off a
+// What the compiled plans (inference-plan.ts, training-plan.ts) read off a
 // tfjs-layers model: its layers as plain objects (class name, wiring, configuration fields,
 // variables) and the float32 storage of tensors on the 'native' backend. tfjs-layers does not
 // export these fields in its types; they are the runtime properties its own layers use.

@@ -10,8 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
-import { f32, output, tensorInput, type NativeKernel } from './native-kernel-util';
-import { BINARY_OP } from './native-op-codes';
+import { f32, output, tensorInput, type NativeKernel } from './kernel-util';
+import { BINARY_OP } from './op-codes';
 
 const BINARY_KERNEL = 'SegNativeBinary';
 const BN_SUMS_KERNEL = 'SegNativeBatchNormGradSums';

@@ -9,16 +9,16 @@ import * as tf from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 
-import { loadNativeAddon, type NativeAddon } from './native-addon';
-import { convKernels } from './native-kernels-conv';
-import { dataKernels } from './native-kernels-data';
-import { elementwiseKernels } from './native-kernels-elementwise';
-import { gradientKernels, installNativeGradients } from './native-gradients';
-import { batchNormTrainKernels, installFusedBatchNormLayer } from './native-batchnorm-train';
-import type { NativeKernel, NativeKernelArgs } from './native-kernel-util';
-import { installNativeAdam } from '../train/native-adam';
-import { foldKernels, installInferenceFolding } from './native-inference-fold';
-import { escapeInputs, NativeCpuBackend } from './native-cpu-backend';
+import { loadNativeAddon, type NativeAddon } from './addon';
+import { convKernels } from './kernels-conv';
+import { dataKernels } from './kernels-data';
+import { elementwiseKernels } from './kernels-elementwise';
+import { gradientKernels, installNativeGradients } from './gradients';
+import { batchNormTrainKernels, installFusedBatchNormLayer } from './batchnorm-train';
+import type { NativeKernel, NativeKernelArgs } from './kernel-util';
+import { installNativeAdam } from '../../train/native-adam';
+import { foldKernels, installInferenceFolding } from './inference-fold';
+import { escapeInputs, NativeCpuBackend } from './cpu-backend';
 
 export const NATIVE_BACKEND = 'native';
 

@@ -20,10 +20,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 
-import { forward } from './native-kernels-conv';
-import { soleConsumer } from './native-layer-graph';
-import { BINARY_OP } from './native-op-codes';
-import { f32, tensorInput, type NativeKernel, type NativeKernelArgs } from './native-kernel-util';
+import { forward } from './kernels-conv';
+import { soleConsumer } from './layer-graph';
+import { BINARY_OP } from './op-codes';
+import { f32, tensorInput, type NativeKernel, type NativeKernelArgs } from './kernel-util';
 
 const CONV_BN_KERNEL = 'SegNativeConvBatchNorm';
 

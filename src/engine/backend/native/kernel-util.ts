@@ -3,8 +3,8 @@
 import type { DataType, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
-import type { NativeAddon } from './native-addon';
-import { takeFloat32 } from './native-cpu-backend';
+import type { NativeAddon } from './addon';
+import { takeFloat32 } from './cpu-backend';
 
 export interface NativeKernelArgs {
   inputs: Record<string, TensorInfo | TensorInfo[] | undefined | null>;

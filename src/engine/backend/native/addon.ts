@@ -73,9 +73,12 @@ export interface NativeAddon {
 export function nativeAddonPath(): string {
   const fromEnv = process.env.SEG_STUDIO_NATIVE_PATH;
   if (fromEnv) return resolve(fromEnv);
-  // This file lives in src/engine/backend/; the repository root is three levels up.
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-  return join(root, 'native', 'build', 'Release', 'seg_native.node');
+  // The repository root is the nearest folder above this module holding native/binding.gyp: this
+  // file runs from src/engine/backend/native/ (sources), out/cli/<build>/ (the CLI bundle) or
+  // out/main/ (Electron's bundles), each at its own depth.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 8 && !existsSync(join(dir, 'native', 'binding.gyp')); up++) dir = dirname(dir);
+  return join(dir, 'native', 'build', 'Release', 'seg_native.node');
 }
 
 export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string; path: string };

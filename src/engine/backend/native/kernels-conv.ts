@@ -4,9 +4,9 @@
 import { backend_util } from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 
-import type { NativeAddon } from './native-addon';
-import { f32, output, pair, tensorInput, type NativeKernel, type NativeKernelArgs } from './native-kernel-util';
-import { CONV_ACTIVATION } from './native-op-codes';
+import type { NativeAddon } from './addon';
+import { f32, output, pair, tensorInput, type NativeKernel, type NativeKernelArgs } from './kernel-util';
+import { CONV_ACTIVATION } from './op-codes';
 
 type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;

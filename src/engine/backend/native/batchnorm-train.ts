@@ -9,18 +9,18 @@
 // layer's own implementation runs unchanged.
 //
 // When the layer's only consumer is a plain ReLU layer, the ReLU is applied in the same pass and
-// the ReLU layer passes the tensor through (native-inference-fold.ts markDone): the pre-ReLU
+// the ReLU layer passes the tensor through (inference-fold.ts markDone): the pre-ReLU
 // activation is never materialized (one full-size tensor less per conv block kept for backward:
 // UNet-64 peak RSS) and the backward is one call that masks dy by y > 0. The moving averages are
 // updated on the [C]-sized statistics in JavaScript, with tfjs' float32 arithmetic.
 import * as tf from '@tensorflow/tfjs';
 import type { GradSaveFunc, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 
-import { isPlainRelu, markDone, type LayerLike } from './native-inference-fold';
-import { soleConsumer } from './native-layer-graph';
-import { f32, tensorInput, type NativeKernel } from './native-kernel-util';
-import { takeFloat32 } from './native-cpu-backend';
-import { batchNormPrototype, besselFactor, markBatchNormPatched, topUpMovingVariance } from '../models/batch-norm-moving-variance';
+import { isPlainRelu, markDone, type LayerLike } from './inference-fold';
+import { soleConsumer } from './layer-graph';
+import { f32, tensorInput, type NativeKernel } from './kernel-util';
+import { takeFloat32 } from './cpu-backend';
+import { batchNormPrototype, besselFactor, markBatchNormPatched, topUpMovingVariance } from '../../models/batch-norm-moving-variance';
 
 const TRAIN_KERNEL = 'SegNativeBatchNormTrain';
 const GRAD_KERNEL = 'SegNativeBatchNormTrainGrad';

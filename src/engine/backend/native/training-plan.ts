@@ -27,16 +27,16 @@ import * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
 
-import { bceDiceWithGradient, type BceDiceValues } from '../train/bce-dice-arrays';
-import { REFERENCE_LOSS_WEIGHTS, type LossWeights } from '../train/losses';
-import { loadNativeAddon, type NativeAddon } from './native-addon';
-import { updateMovingStatistics } from './native-batchnorm-train';
-import { convGeometry } from './native-kernels-conv';
+import { bceDiceWithGradient, type BceDiceValues } from '../../train/bce-dice-arrays';
+import { REFERENCE_LOSS_WEIGHTS, type LossWeights } from '../../train/losses';
+import { loadNativeAddon, type NativeAddon } from './addon';
+import { updateMovingStatistics } from './batchnorm-train';
+import { convGeometry } from './kernels-conv';
 import {
   activationName, activationOf, buildSteps, isBatchNorm, pair, read, size, soleConsumer, transposedLength, values, type Shape, type Var,
-} from './native-layer-graph';
-import { cachedPlan, plansEnabled, SpareBuffers } from './native-plan-storage';
-import { BINARY_OP, CONV_ACTIVATION, REDUCE_OP, UNARY_OP } from './native-op-codes';
+} from './layer-graph';
+import { cachedPlan, plansEnabled, SpareBuffers } from './plan-storage';
+import { BINARY_OP, CONV_ACTIVATION, REDUCE_OP, UNARY_OP } from './op-codes';
 
 /** The activations whose gradient the plan applies (as a mask on dy). */
 const PLANNED_ACTIVATIONS = new Set(['linear', 'relu', 'sigmoid']);

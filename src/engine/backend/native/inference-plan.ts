@@ -7,7 +7,7 @@
 // layer) around ~3 ms of kernels (docs/speed.md, third round). Here each step is one addon call
 // writing into a buffer planned ahead: a buffer is reused once its last reader has run.
 //
-// The same folding as native-inference-fold.ts applies (exact algebra, moving statistics):
+// The same folding as inference-fold.ts applies (exact algebra, moving statistics):
 // Conv2D → BatchNormalization → ReLU/sigmoid is one oneDNN convolution with the batch norm as
 // per-channel post-ops; Conv2DTranspose → BatchNormalization (→ ReLU) scales the small filter
 // and adds the shift (+ReLU) in one pass; Add → ReLU is one pass. Weights are read from the
@@ -19,13 +19,13 @@ import * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
 
-import { loadNativeAddon, type NativeAddon } from './native-addon';
-import { convGeometry } from './native-kernels-conv';
+import { loadNativeAddon, type NativeAddon } from './addon';
+import { convGeometry } from './kernels-conv';
 import {
   activationName, activationOf, buildSteps, isBatchNorm, pair, read, size, soleConsumer, transposedLength, values, type Layer, type Shape, type Var,
-} from './native-layer-graph';
-import { cachedPlan, plansEnabled, SpareBuffers } from './native-plan-storage';
-import { BINARY_OP, CONV_ACTIVATION, UNARY_OP } from './native-op-codes';
+} from './layer-graph';
+import { cachedPlan, plansEnabled, SpareBuffers } from './plan-storage';
+import { BINARY_OP, CONV_ACTIVATION, UNARY_OP } from './op-codes';
 
 /** The activations a Conv2D layer may carry itself (or take from a following layer). */
 const PLANNED_ACTIVATIONS = new Set(['linear', 'relu', 'sigmoid']);

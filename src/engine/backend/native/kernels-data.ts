@@ -3,9 +3,9 @@
 // outer axes and slices element by element; these do one pass.
 import { backend_util, slice_util, util } from '@tensorflow/tfjs';
 
-import { takeFloat32 } from './native-cpu-backend';
-import { f32, listInputs, output, sizeOf, tensorInput, type NativeKernel } from './native-kernel-util';
-import { REDUCE_OP } from './native-op-codes';
+import { takeFloat32 } from './cpu-backend';
+import { f32, listInputs, output, sizeOf, tensorInput, type NativeKernel } from './kernel-util';
+import { REDUCE_OP } from './op-codes';
 
 const reduceKernels: NativeKernel[] = Object.entries(REDUCE_OP).map(([kernelName, op]) => ({
   kernelName,
