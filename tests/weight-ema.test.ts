@@ -6,7 +6,7 @@
 // Float32Array reads, not with the studio's checkpoint reader.
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { selectBackend } from '../src/engine/backend/select-backend';
@@ -15,7 +15,7 @@ import { createAdam } from '../src/engine/train/optimizer';
 import { trainStep } from '../src/engine/train/train-step';
 import { WeightEma } from '../src/engine/train/weight-ema';
 import { train, splitSamples } from '../src/engine/train/train';
-import { loadCheckpoint } from '../src/engine/train/checkpoint';
+import { loadCheckpoint, readCheckpointEma, saveCheckpoint } from '../src/engine/train/checkpoint';
 import { evaluateModel } from '../src/engine/infer/evaluate';
 import { importDataset } from '../src/engine/data/import-dataset';
 import { parseRunConfig, type RunConfigInput } from '../src/shared/run-config';
@@ -131,6 +131,22 @@ describe('weight average (EMA)', () => {
     device.dispose();
     model.dispose();
     optimizer.dispose();
+  });
+
+  it('a damaged ema.bin or an average of another model is refused, naming the file and the problem', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'seg-ema-')), 'last');
+    const model = buildModel({ model: 'unet', base: 4, size: 32, seed: 1 });
+    const ema = WeightEma.start(model, 0.9);
+    const config = parseRunConfig({ data: fixture, base: 4, size: 32 });
+    await saveCheckpoint(dir, model, { kind: 'last', epoch: 1, config, bestValidDice: 0, bestEpoch: 1, history: [], backend: 'native' }, undefined, await ema.state());
+    const saved = readCheckpointEma(dir)!;
+    expect(saved.weights.length).toBe(model.weights.length);
+    const other = buildModel({ model: 'unet', base: 8, size: 32, seed: 1 });
+    expect(() => WeightEma.restore(other, saved, 0.9, dir)).toThrow(new RegExp(`^${dir}: the saved weight average's weight 0 is .*; the model's is`));
+    truncateSync(join(dir, 'ema.bin'), 100);
+    expect(() => readCheckpointEma(dir)).toThrow(new RegExp(`^${join(dir, 'ema.bin')}: 100 bytes; checkpoint.json names \\d+ floats`));
+    model.dispose();
+    other.dispose();
   });
 
   const run = async (patch: Partial<RunConfigInput>, opts: { stopAfter?: number; resume?: string; outDir?: string } = {}) => {
