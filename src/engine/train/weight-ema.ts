@@ -7,16 +7,23 @@
 // (as timm's ModelEmaV2 and torch.optim.swa_utils.AveragedModel(use_buffers=True) do). The
 // moving statistics are themselves an average over recent batches of the *raw* network's
 // activations; averaging them alongside the weights keeps them from the same window of training
-// as the averaged filters they normalise.
+// as the averaged filters they normalise. Measured (scripts/measure-ema.ts, cpu-quick on the mini
+// set, seed 42): copying the raw statistics instead scored the same within noise (test Dice 0.828
+// vs 0.830 after 85 epochs, ±0.01 either way on the way), so the usual choice stays.
 //
 // The decay warms up, d_t = min(d, (1 + t)/(10 + t)) with t the updates already made (TF's
 // ExponentialMovingAverage with num_updates, timm's ModelEma warm-up): our runs are a few hundred
 // steps, and a fixed d = 0.999 would still hold 0.999^300 ≈ 74% of the random initialisation at
-// the end. SEG_STUDIO_EMA_WARMUP=0 turns it off for A/B runs; a checkpoint records which was used.
+// the end. Measured the same way: without it a 0.99 average scored test Dice 0.12 after 130 steps
+// and 0.62 after 195 (a 15-epoch run), 0.999 still 0.04 after 1,105; with it the average is never
+// below the raw weights' score by more than noise. (Until t = (10d − 1)/(1 − d) steps, 891 for
+// 0.99, every decay gives the same average, one whose weights lag the raw ones by about t/9 steps.)
+// SEG_STUDIO_EMA_WARMUP=0 turns it off for A/B runs; a checkpoint records which was used.
 //
 // Where the average lives: on the 'native' and 'cpu' backends the weights are Float32Arrays in
 // this process (dataSync() hands out the storage itself, no copy), so the average is a plain
-// Float32Array per weight updated by one loop (about 1 ns per float). On the other backends
+// Float32Array per weight updated by one loop (2–4 ns a float: 8 ms a step for UNet-16, 0.1 s for
+// UNet-64's 31 M floats, under 0.5% of either's training step). On the other backends
 // (webgpu, wasm, tensorflow) it stays on the device as tf variables updated by two tfjs ops, so a
 // step never waits on a read back of the weights.
 import * as tf from '@tensorflow/tfjs';
