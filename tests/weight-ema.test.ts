@@ -19,6 +19,9 @@ import { loadCheckpoint, readCheckpointEma, saveCheckpoint } from '../src/engine
 import { evaluateModel } from '../src/engine/infer/evaluate';
 import { importDataset } from '../src/engine/data/import-dataset';
 import { parseRunConfig, type RunConfigInput } from '../src/shared/run-config';
+import { expandGrid, parseGrid } from '../src/shared/sweep-grid';
+import { configFromFlags, trainFlags } from '../src/cli/commands/train';
+import { parseArgs } from '../src/cli/args';
 
 const fixture = resolve(__dirname, 'fixtures', 'oxford-mini');
 
@@ -147,6 +150,15 @@ describe('weight average (EMA)', () => {
     expect(() => readCheckpointEma(dir)).toThrow(new RegExp(`^${join(dir, 'ema.bin')}: 100 bytes; checkpoint.json names \\d+ floats`));
     model.dispose();
     other.dispose();
+  });
+
+  it('is asked for as --ema-decay (or --ema) on train and ema= in a sweep grid; 1 is refused by name', () => {
+    for (const flag of ['--ema-decay', '--ema'])
+      expect(configFromFlags(parseArgs(['--data', 'x', flag, '0.99'], trainFlags).flags).emaDecay).toBe(0.99);
+    expect(configFromFlags(parseArgs(['--data', 'x'], trainFlags).flags).emaDecay).toBeUndefined();
+    expect(parseGrid('ema=0,0.99')).toEqual({ emaDecay: [0, 0.99] });
+    expect(expandGrid({ data: 'x' }, parseGrid('ema-decay=0.995')).map((p) => p.config.emaDecay)).toEqual([0.995]);
+    expect(() => parseRunConfig({ data: 'x', emaDecay: 1 })).toThrow(/emaDecay: must be less than 1/);
   });
 
   const run = async (patch: Partial<RunConfigInput>, opts: { stopAfter?: number; resume?: string; outDir?: string } = {}) => {
