@@ -21,7 +21,7 @@ export const trainFlags: FlagSpec[] = [
   { name: 'base', type: 'number', description: 'first-level channels (64 = reference)' },
   { name: 'size', type: 'number', description: 'input side in pixels (256 = reference)' },
   { name: 'epochs', type: 'number', description: 'epochs to train (with --minutes: the most it may plan)' },
-  { name: 'minutes', type: 'number', description: 'wall-clock budget: as many epochs as fit in M minutes, planned from the first epoch' },
+  { name: 'minutes', type: 'number', description: 'wall-clock budget: as many epochs as fit in M minutes, planned from the first epoch (or the warm-up)' },
   { name: 'batch-size', type: 'number', aliases: ['batch_size'], description: 'images per step' },
   { name: 'learning-rate', type: 'number', aliases: ['learning_rate', 'lr'], description: 'Adam learning rate' },
   { name: 'weight-decay', type: 'number', aliases: ['weight_decay', 'wd'], description: 'decoupled weight decay of the convolution kernels, as torch.optim.AdamW (default 0: plain Adam)' },
