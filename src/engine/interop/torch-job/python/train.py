@@ -298,9 +298,15 @@ def main():
             "testBce": None if test is None else test["bce"], "testDiceLoss": None if test is None else test["diceLoss"],
         })
         print(f"done: best valid dice {best_dice:.4f} at epoch {best_epoch}" + ("" if test is None else f"; test dice {test['dice']:.4f}"), flush=True)
-    # Every rank leaves together: a gloo rank that tears down while a peer is gone can hang.
+    # Every rank leaves together, and without destroy_process_group(): with gloo (seen with torch
+    # 1.13 on CPU) a rank can hang in it for good once its peer has torn down first, after all the
+    # work is written. Past this barrier nothing is left to synchronise, the files are closed and
+    # the output flushed, so each rank exits here (os._exit also skips the process group's
+    # destructor, which would tear down the same way).
     dist.barrier()
-    dist.destroy_process_group()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
