@@ -86,8 +86,8 @@ describe('train --minutes', () => {
     expect(rates[0]!.learning_rate).toBeCloseTo(LR0 / 10, 12);
     expect(rates[1]!.learning_rate).toBeCloseTo(LR0 * 0.55, 12);
     if (planned > WARMUP) expect(rates[WARMUP]!.learning_rate).toBeCloseTo(LR0, 12);
-    const afterLast = (LR0 * (1 + Math.cos((Math.PI * T) / T))) / 2;
-    expect(afterLast).toBeCloseTo(0, 15);
+    // (A machine so slow that the warm-up spent the budget plans no cosine epochs: T = 0.)
+    if (T > 0) expect((LR0 * (1 + Math.cos((Math.PI * T) / T))) / 2).toBeCloseTo(0, 15);
 
     // The resumable checkpoint carries the plan, so `train --resume RUN/last` continues it.
     const meta = JSON.parse(readFileSync(join(out, 'last', 'checkpoint.json'), 'utf8')) as { epoch: number; config: { epochs: number; minutes: number } };
