@@ -28,6 +28,7 @@ import { bceDiceWithGradient } from '../src/engine/train/bce-dice-arrays';
 import { bceDiceLoss, type LossWeights } from '../src/engine/train/losses';
 import { createAdam, setLearningRate } from '../src/engine/train/optimizer';
 import { Rng } from '../src/engine/util/rng';
+import { maxAbs, maxAbsDiff } from './helpers/array-diff';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'helpers', 'torch_adamw.py');
 const TOL = 1e-5;
@@ -175,19 +176,6 @@ async function usePath(path: Path): Promise<void> {
   else delete process.env.SEG_STUDIO_NATIVE_ADAM;
   const backend = path === 'cpu tfjs-core' ? 'cpu' : 'native';
   if (tf.getBackend() !== backend && !(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to start`);
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 let dir = '';

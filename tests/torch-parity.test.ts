@@ -43,6 +43,7 @@ import { ScheduledAdam } from '../src/engine/train/optimizer';
 import { trainStep } from '../src/engine/train/train-step';
 import { Rng } from '../src/engine/util/rng';
 import { randomizeBatchNorms } from './helpers/batch-norms';
+import { maxAbs, maxAbsDiff } from './helpers/array-diff';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'helpers', 'torch_parity.py');
 const OUTPUT_TOL = 1e-4;
@@ -206,19 +207,6 @@ async function useVariant(v: Variant): Promise<void> {
 
 function restore(p: Prepared): void {
   p.mapping.weights.forEach((w, i) => w.variable.write(tf.tensor(p.initial[i]!, w.variable.shape as number[])));
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 let dir = '';
