@@ -51,8 +51,18 @@ describe('train --minutes', () => {
     // On an unloaded machine an epoch of this tiny model takes ~1–2 s: several more fit.
     if (b.measuredEpochSeconds < 2) expect(planned).toBeGreaterThanOrEqual(WARMUP + 1);
 
-    expect(b.stoppedEarly).toBe(false);
-    expect(res.epochs).toBe(planned);
+    // The run trains the planned epochs, unless the machine got slower after the plan (the other
+    // test fork training on the second core, in CI): then it stops before an epoch that would
+    // overrun, says so, and keeps the plan's schedule for the epochs it did train.
+    const trained = res.epochs;
+    if (b.stoppedEarly) {
+      expect(trained).toBeGreaterThanOrEqual(WARMUP);
+      expect(trained).toBeLessThan(planned);
+      expect(r.stderr).toMatch(new RegExp(`stopped after ${trained} of ${planned} planned epochs`));
+    } else {
+      expect(trained).toBe(planned);
+      expect(r.stderr).not.toMatch(/stopped after/);
+    }
     expect(r.stderr).toMatch(new RegExp(`planned ${planned} epochs?\\b`));
 
     // The record, read with plain SQL: planned epochs as the run's epochs, the budget kept.
@@ -68,13 +78,13 @@ describe('train --minutes', () => {
     expect(row.status).toBe('completed');
     expect(stored.epochs).toBe(planned);
     expect(stored.minutes).toBe(MINUTES);
-    expect(row.epochs_done).toBe(planned);
+    expect(row.epochs_done).toBe(trained);
 
     // The warm-up: a straight line from lr0/10 (epoch e < W at lr0·(0.1 + 0.9·e/W)). Then cosine
     // annealing with T_max = the epochs after it (PyTorch's CosineAnnealingLR stepped per epoch):
     // epoch W + k trains at lr0·(1 + cos(π·k/T))/2, so the last epoch's step lands the rate on its
     // floor exactly when the budget's epochs are done.
-    expect(rates.map((x) => x.epoch)).toEqual(Array.from({ length: planned }, (_, i) => i + 1));
+    expect(rates.map((x) => x.epoch)).toEqual(Array.from({ length: trained }, (_, i) => i + 1));
     const T = planned - WARMUP;
     for (const x of rates) {
       const e = x.epoch - 1;
@@ -85,14 +95,14 @@ describe('train --minutes', () => {
     expect(rates[WARMUP - 1]!.seconds).toBeCloseTo(b.measuredEpochSeconds, 3);
     expect(rates[0]!.learning_rate).toBeCloseTo(LR0 / 10, 12);
     expect(rates[1]!.learning_rate).toBeCloseTo(LR0 * 0.55, 12);
-    if (planned > WARMUP) expect(rates[WARMUP]!.learning_rate).toBeCloseTo(LR0, 12);
+    if (trained > WARMUP) expect(rates[WARMUP]!.learning_rate).toBeCloseTo(LR0, 12);
     // (A machine so slow that the warm-up spent the budget plans no cosine epochs: T = 0.)
     if (T > 0) expect((LR0 * (1 + Math.cos((Math.PI * T) / T))) / 2).toBeCloseTo(0, 15);
 
     // The resumable checkpoint carries the plan, so `train --resume RUN/last` continues it.
     const meta = JSON.parse(readFileSync(join(out, 'last', 'checkpoint.json'), 'utf8')) as { epoch: number; config: { epochs: number; minutes: number } };
     expect(meta.config).toMatchObject({ epochs: planned, minutes: MINUTES });
-    expect(meta.epoch).toBe(planned);
+    expect(meta.epoch).toBe(trained);
 
     // Inside the budget, give or take one epoch (timed from the command's start, and as a whole process).
     const slowestEpoch = Math.max(...rates.map((x) => x.seconds));
