@@ -1,7 +1,8 @@
 // A sweep's grid: 'size=128,160;lr=1e-3,2e-3' → every combination, each a run config. Shared by
 // the CLI (`seg-studio sweep --grid`), the sweeps service and the run form's "Try several", so a
 // grid the form accepts is a grid the CLI accepts.
-import { MAX_EPOCHS, parseRunConfig, runConfigSchema, type RunConfig, type RunConfigInput } from './run-config';
+import { scaleAugment } from './augment-strength';
+import { augmentConfigSchema, MAX_EPOCHS, parseRunConfig, runConfigSchema, type RunConfig, type RunConfigInput } from './run-config';
 
 export type GridValue = number | string | boolean;
 /** Config field → the values to try, in the order given. */
@@ -41,7 +42,7 @@ const REFUSED: Record<string, string> = {
 /** At most this many configurations: a sweep is for a handful of tries, not a search. */
 export const MAX_SWEEP_CONFIGURATIONS = 64;
 
-/** Run-config fields a grid may vary: top-level numbers, enums and booleans, and `augment` (on/off). */
+/** Run-config fields a grid may vary: top-level numbers, enums and booleans, and `augment` (on/off or a strength). */
 export function sweepableFields(): string[] {
   const shape = runConfigSchema.shape as Record<string, { _def: { typeName: string; innerType?: unknown; schema?: unknown } }>;
   const scalar = (t: unknown): boolean => {
@@ -68,9 +69,15 @@ function parseValue(field: string, raw: string): GridValue {
   const v = raw.trim();
   if (v === '') throw new Error(`grid key "${field}": an empty value`);
   if (field === 'augment') {
-    if (/^(on|true|yes|1)$/i.test(v)) return true;
+    // on/off, or a strength (augment-strength.ts): 1 is the config as it is, 1.5 half as much again.
+    if (/^(on|true|yes)$/i.test(v)) return true;
     if (/^(off|false|no|0)$/i.test(v)) return false;
-    throw new Error(`grid key "augment": "${v}" is not on or off`);
+    const strength = Number(v);
+    if (/^[+.\d]/.test(v) && Number.isFinite(strength)) {
+      scaleAugment(augmentConfigSchema.parse({}), strength); // refuses a strength out of range, naming it
+      return strength;
+    }
+    throw new Error(`grid key "augment": "${v}" is not on, off or a strength (e.g. 1.5)`);
   }
   if (/^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
   const n = Number(v);
@@ -97,7 +104,7 @@ export function parseGrid(text: string): Grid {
 /** The grid back as text, in its own order ('size=128,160;learningRate=0.001,0.002'). */
 export function formatGrid(grid: Grid): string {
   return Object.entries(grid)
-    .map(([k, vs]) => `${k}=${vs.map((v) => (k === 'augment' ? (v ? 'on' : 'off') : String(v))).join(',')}`)
+    .map(([k, vs]) => `${k}=${vs.map((v) => (k === 'augment' ? augmentValueText(v) : String(v))).join(',')}`)
     .join(';');
 }
 
@@ -122,7 +129,7 @@ export function expandGrid(base: RunConfigInput, grid: Grid, minutesEach?: numbe
     const input: Record<string, unknown> = { ...base };
     if (minutesEach !== undefined) input.minutes = minutesEach;
     for (const [k, v] of Object.entries(settings)) {
-      if (k === 'augment') input.augment = { ...((base.augment as object | undefined) ?? {}), enabled: v };
+      if (k === 'augment') input.augment = augmentFromGridValue(base.augment, v);
       else input[k] = v;
     }
     try {
@@ -136,8 +143,19 @@ export function expandGrid(base: RunConfigInput, grid: Grid, minutesEach?: numbe
 /** 'size=128 learningRate=0.001' */
 export function describeSettings(settings: Record<string, GridValue>): string {
   return Object.entries(settings)
-    .map(([k, v]) => `${k}=${k === 'augment' ? (v ? 'on' : 'off') : String(v)}`)
+    .map(([k, v]) => `${k}=${k === 'augment' ? augmentValueText(v) : String(v)}`)
     .join(' ');
+}
+
+/** A grid's augment value as typed: on, off or the strength. */
+function augmentValueText(v: GridValue): string {
+  return typeof v === 'number' ? String(v) : v ? 'on' : 'off';
+}
+
+/** The base config's augmentation turned on or off, or turned on and scaled to a strength. */
+function augmentFromGridValue(base: RunConfigInput['augment'], v: GridValue): RunConfigInput['augment'] {
+  if (typeof v !== 'number') return { ...(base ?? {}), enabled: Boolean(v) };
+  return scaleAugment(augmentConfigSchema.parse({ ...(base ?? {}), enabled: true }), v);
 }
 
 /**

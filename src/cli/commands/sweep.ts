@@ -26,7 +26,7 @@ import { JSON_FLAG } from './command';
 
 const flags: FlagSpec[] = [
   { name: 'data', type: 'string', aliases: ['data_path', 'data-path'], description: 'dataset folder every configuration trains on, or "sample"' },
-  { name: 'grid', type: 'string', description: "settings to try, e.g. 'size=128,160;lr=1e-3,2e-3' (keys: run-config fields or lr, batch, width; augment=on,off)" },
+  { name: 'grid', type: 'string', description: "settings to try, e.g. 'size=128,160;lr=1e-3,2e-3' (keys: run-config fields or lr, batch, width; augment=on,off or a strength such as 1.5)" },
   { name: 'minutes-each', type: 'number', description: 'time budget of each configuration (epochs planned from its first epoch)' },
   { name: 'preset', type: 'string', description: `start every configuration from a preset: ${Object.keys(RUN_PRESETS).join(', ')}` },
   { name: 'epochs', type: 'number', description: 'epochs of each configuration (with --minutes-each: the most it may plan)' },

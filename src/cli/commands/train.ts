@@ -1,7 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { formatHelp, parseArgs, num, str, type FlagSpec, UsageError } from '../args';
 import { CliOutput } from '../output';
-import { MAX_EPOCHS, parseRunConfig, RUN_PRESETS, type RunConfigInput } from '../../shared/run-config';
+import { augmentConfigSchema, MAX_EPOCHS, parseRunConfig, RUN_PRESETS, type RunConfigInput } from '../../shared/run-config';
+import { scaleAugment } from '../../shared/augment-strength';
 import { train } from '../../engine/train/train';
 import { readCheckpointMeta } from '../../engine/train/checkpoint';
 import { ProgressBar, formatDuration } from '../../engine/util/progress';
@@ -34,6 +35,7 @@ export const trainFlags: FlagSpec[] = [
   { name: 'val-fraction', type: 'number', aliases: ['val_fraction'], description: 'fraction of trainval held out for validation' },
   { name: 'max-train-images', type: 'number', description: 'use at most N training images per epoch (0 = all)' },
   { name: 'no-augment', type: 'boolean', description: 'train without augmentation' },
+  { name: 'augment-strength', type: 'number', aliases: ['augment_strength'], description: 'scale the augmentation: probabilities and ranges ×S (1 = reference, 1.5 = half as much again; at most 3)' },
   { name: 'encoder-weights', type: 'string', description: 'none|imagenet: resnet34_unet (base 64) starts from torchvision\'s ImageNet ResNet-34 (downloaded once, verified)' },
   { name: 'encoder-weights-path', type: 'string', description: 'with --encoder-weights imagenet: a torchvision resnet34 .pth to use instead of the download' },
   { name: 'interactive', type: 'boolean', description: 'a click-to-segment model: clicks and the previous mask as extra inputs, trained on simulated clicks (docs/interactive.md)' },
@@ -57,6 +59,8 @@ export function configFromFlags(f: Record<string, string | number | boolean | un
     base = preset.config;
   }
   const pick = <T>(v: T | undefined, d: T | undefined) => (v !== undefined ? v : d);
+  // A budget preset (cpu-10min) brings its minutes; --minutes overrides them.
+  const minutes = pick(num(f, 'minutes'), base.minutes);
   const cfg: Record<string, unknown> = {
     ...base,
     data: pick(str(f, 'data'), base.data),
@@ -64,8 +68,8 @@ export function configFromFlags(f: Record<string, string | number | boolean | un
     base: pick(num(f, 'base'), base.base),
     size: pick(num(f, 'size'), base.size),
     // A time budget decides the epochs itself unless --epochs caps it explicitly.
-    epochs: pick(num(f, 'epochs'), num(f, 'minutes') !== undefined ? MAX_EPOCHS : base.epochs),
-    minutes: num(f, 'minutes'),
+    epochs: pick(num(f, 'epochs'), minutes !== undefined ? MAX_EPOCHS : base.epochs),
+    minutes,
     batchSize: pick(num(f, 'batch-size'), base.batchSize),
     learningRate: pick(num(f, 'learning-rate'), base.learningRate),
     weightDecay: pick(num(f, 'weight-decay'), base.weightDecay),
@@ -81,7 +85,16 @@ export function configFromFlags(f: Record<string, string | number | boolean | un
     encoderWeights: pick(str(f, 'encoder-weights'), base.encoderWeights),
     encoderWeightsPath: str(f, 'encoder-weights-path') !== undefined ? resolve(str(f, 'encoder-weights-path')!) : undefined,
   };
+  const strength = num(f, 'augment-strength');
+  if (f['no-augment'] && strength !== undefined) throw new UsageError('--no-augment and --augment-strength contradict each other');
   if (f['no-augment']) cfg.augment = { enabled: false };
+  if (strength !== undefined) {
+    try {
+      cfg.augment = scaleAugment(augmentConfigSchema.parse(base.augment ?? {}), strength);
+    } catch (err) {
+      throw new UsageError(`--augment-strength: ${(err as Error).message}`);
+    }
+  }
   const clickRadius = num(f, 'click-radius');
   const clickIterations = num(f, 'click-iterations');
   if (!f.interactive && (clickRadius !== undefined || clickIterations !== undefined)) throw new UsageError('--click-radius and --click-iterations apply to --interactive runs only');
