@@ -61,7 +61,7 @@ describe('interactive run through the CLI', () => {
     expect(e.neverReached90).toBe(never(0.9));
 
     // `seg-studio eval` on the same checkpoint scores the same first click (its validation metric).
-    const d = await cli(['eval', '--checkpoint', join(out, 'best'), '--split', 'test', '--json']);
+    const d = await cli(['eval', '--checkpoint', join(out, 'best'), '--split', 'test', '--no-tta', '--json']);
     const diceById = new Map((d.perImage as Array<{ id: string; dice: number }>).map((p) => [p.id, p.dice]));
     for (const p of per) {
       const dice = diceById.get(p.id)!;

@@ -106,7 +106,7 @@ beforeAll(async () => {
   recorder.finish(await train({ config, outDir: runDir, onEvent: (e) => recorder.onEvent(e) }));
   services = createStudioServices({ dbPath, recover: false });
   datasetId = (await ok<DatasetImportResult>(services, 'datasets', 'open', { path: dataset })).dataset.id;
-  const e = await cli(['eval', '--data', dataset, '--checkpoint', join(runDir, 'best'), '--split', 'test', '--json']);
+  const e = await cli(['eval', '--data', dataset, '--checkpoint', join(runDir, 'best'), '--split', 'test', '--no-tta', '--json']);
   expect(e.code, e.stderr).toBe(0);
   evalJson = e.json as typeof evalJson;
   expect(evalJson.perImage.map((p) => p.id).sort()).toEqual(stems);
@@ -119,7 +119,7 @@ afterAll(() => {
 
 describe('written masks against an independent reader', () => {
   it('seg-studio predict: one grey band at the photo size, with the Dice eval reports', async () => {
-    const p = await cli(['predict', '--checkpoint', join(runDir, 'best'), '--input', join(dataset, 'images'), '--out', predictOut, '--json']);
+    const p = await cli(['predict', '--checkpoint', join(runDir, 'best'), '--input', join(dataset, 'images'), '--out', predictOut, '--no-tta', '--json']);
     expect(p.code, p.stderr).toBe(0);
     expect(p.json.written).toBe(stems.length);
     const read = readBack(stems.map((s) => ({ mask: join(predictOut, `${s}.png`), truth: truthOf(s), photo: photoOf(s) })));
@@ -142,7 +142,7 @@ describe('written masks against an independent reader', () => {
   }, 60_000);
 
   it("the app's mask export (0/1): one grey band of 0 and 1, the photo's size, the Dice predictions and eval report", async () => {
-    const pred = await ok<PredictionResult>(services, 'predictions', 'run', { runId, datasetId, split: 'test' });
+    const pred = await ok<PredictionResult>(services, 'predictions', 'run', { runId, datasetId, split: 'test', tta: false });
     const folder = join(work, 'data', 'exports', 'masks-01');
     const res = await ok<ExportMasksResult>(services, 'exports', 'masks', { runId, datasetId, split: 'test', folder, format: '0-1' });
     expect([res.files, res.replaced]).toEqual([stems.length, 0]);

@@ -1,9 +1,9 @@
 // Test-time augmentation (engine/infer/tta.ts), checked against what the test computes itself:
 // the model's plain answers (tfjs-layers' own predict, not the compiled plan) for the photos and
 // for mirror images the test flips with its own loop, mirrored back and averaged by the test.
-// Then eval --tta and predict --tta must tell one story: the files predict writes, read back by
+// Then eval and predict, where it is on by default, must tell one story: the files predict writes, read back by
 // tests/helpers/mask_check.py (PIL + numpy), score what eval reports; and the app's predictions
-// (predictions.run with tta) store the same Dice.
+// (predictions.run, also on by default) store the same Dice.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,12 +106,12 @@ describe('test-time augmentation', () => {
     }
   }, 60_000);
 
-  it('eval --tta, predict --tta and the app’s predictions with tta agree, read back independently', async () => {
+  it('eval, predict and the app’s predictions use it by default and agree, read back independently; --no-tta turns it off', async () => {
     const out = join(work, 'predict-tta');
     const [evalTta, evalPlain, predicted] = [
-      await cli(['eval', '--data', dataset, '--checkpoint', join(runDir, 'best'), '--split', 'all', '--tta', '--json']),
+      await cli(['eval', '--data', dataset, '--checkpoint', join(runDir, 'best'), '--split', 'all', '--json']),
       await cli(['eval', '--data', dataset, '--checkpoint', join(runDir, 'best'), '--split', 'all', '--no-tta', '--json']),
-      await cli(['predict', '--checkpoint', join(runDir, 'best'), '--input', join(dataset, 'images'), '--out', out, '--tta', '--json']),
+      await cli(['predict', '--checkpoint', join(runDir, 'best'), '--input', join(dataset, 'images'), '--out', out, '--json']),
     ];
     expect([evalTta.tta, evalPlain.tta]).toEqual([true, false]);
     expect(predicted.written).toBe(stems.length);
@@ -131,7 +131,7 @@ describe('test-time augmentation', () => {
 
     const open = (await services.dispatch('datasets', 'open', { path: dataset })) as Envelope<DatasetImportResult>;
     if (!open.ok) throw new Error(open.error.message);
-    const env = (await services.dispatch('predictions', 'run', { runId, datasetId: open.result.dataset.id, split: 'test', tta: true })) as Envelope<PredictionResult>;
+    const env = (await services.dispatch('predictions', 'run', { runId, datasetId: open.result.dataset.id, split: 'test' })) as Envelope<PredictionResult>;
     if (!env.ok) throw new Error(env.error.message);
     expect(env.result.items.length).toBeGreaterThan(0);
     for (const item of env.result.items) {

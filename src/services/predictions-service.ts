@@ -32,7 +32,7 @@ export class PredictionsService {
 
   constructor(private readonly deps: PredictionsServiceDeps) {}
 
-  /** `tta`: average with the mirrored photo's prediction (engine/infer/tta.ts); off by default. */
+  /** `tta`: average with the mirrored photo's prediction (engine/infer/tta.ts); on unless false. */
   run(input: { runId: number; datasetId: number; split: SplitName; tta?: boolean }): Promise<PredictionResult> {
     const next = this.chain.then(() => this.predict(input));
     this.chain = next.catch(() => undefined);
@@ -56,7 +56,7 @@ export class PredictionsService {
     const items: Array<{ sampleId: string; dice: number; maskPath: string }> = [];
     const byPath = new Map(samples.map((s) => [s.imagePath, s]));
     try {
-      for await (const batch of predictPhotoBatches(ckpt.model, size, [...byPath.keys()], { batchSize: BATCH, tta: input.tta })) {
+      for await (const batch of predictPhotoBatches(ckpt.model, size, [...byPath.keys()], { batchSize: BATCH, tta: input.tta ?? true })) {
         if (batch.skipped.length > 0) throw new StudioError('INVALID_ARGUMENT', batch.skipped.map((s) => `${s.file}: ${s.reason}`).join('; '));
         for (const p of batch.predicted) {
           const sample = byPath.get(p.path)!;

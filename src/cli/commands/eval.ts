@@ -17,13 +17,13 @@ const flags: FlagSpec[] = [
   { name: 'checkpoint', type: 'string', aliases: ['model_path', 'model-path'], description: 'checkpoint folder (RUN/best)' },
   { name: 'split', type: 'string', description: 'train|valid|test|all', default: 'test' },
   { name: 'batch-size', type: 'number', aliases: ['batch_size'], description: 'images per step', default: 8 },
-  { name: 'tta', type: 'boolean', description: 'test-time augmentation: average with the mirrored photo\'s prediction (about 2× the time; --no-tta: off, the default)' },
+  { name: 'tta', type: 'boolean', description: 'test-time augmentation: average with the mirrored photo\'s prediction (on by default: +0.006 to +0.012 test Dice in docs/quality.md, about 2× the time; --no-tta: off)' },
   BACKEND_FLAG,
   JSON_FLAG,
 ];
 
 export const evalCommand: Command = {
-  help: () => formatHelp('seg-studio eval --data DIR --checkpoint PATH --split train|valid|test|all [--tta] [--json]', flags),
+  help: () => formatHelp('seg-studio eval --data DIR --checkpoint PATH --split train|valid|test|all [--no-tta] [--json]', flags),
   async run(argv) {
     const { flags: f } = parseArgs(argv, flags);
     const out = new CliOutput(Boolean(f.json));
@@ -38,7 +38,8 @@ export const evalCommand: Command = {
     printSkipped(out, report.skipped);
     const samples = report.samples.filter((s) => s.maskPath && (split === 'all' || s.split === split));
     if (samples.length === 0) throw new Error(`${report.root}: no labeled images in split "${split}"`);
-    const bar = new ProgressBar({ label: `eval ${split}${f.tta ? ' (tta)' : ''}`, unit: 'batch' });
+    const tta = f.tta !== false; // on unless --no-tta (engine/infer/tta.ts)
+    const bar = new ProgressBar({ label: `eval ${split}${tta ? ' (tta)' : ''}`, unit: 'batch' });
     const startedAt = performance.now();
     const res = await evaluateModel(ckpt.model, samples, {
       size: cfg.size,
@@ -48,13 +49,13 @@ export const evalCommand: Command = {
       atPhotoSize: true,
       // A click-to-segment checkpoint is scored after one simulated click (eval-interactive measures more).
       modelInput: interactiveInputs(cfg)?.evalInput,
-      tta: Boolean(f.tta),
+      tta,
       onProgress: (d, t) => bar.update(d, t),
     });
     bar.finish();
     out.result(
-      { dice: res.dice, diceAtPhotoSize: res.diceAtPhotoSize, datasetDice: res.datasetDice, bce: res.bce, images: res.images, split, tta: Boolean(f.tta), seconds: Number(((performance.now() - startedAt) / 1000).toFixed(3)), backend: backend.backend, perImage: res.perImage, skipped: skippedForJson(report.skipped) },
-      `dice ${res.dice.toFixed(4)} at ${cfg.size}² (dataset-level ${res.datasetDice.toFixed(4)}); ${res.diceAtPhotoSize!.toFixed(4)} at the photos' own sizes; ${res.images} ${split} images${f.tta ? ' (test-time augmentation: mean with the mirrored photo)' : ''}`,
+      { dice: res.dice, diceAtPhotoSize: res.diceAtPhotoSize, datasetDice: res.datasetDice, bce: res.bce, images: res.images, split, tta, seconds: Number(((performance.now() - startedAt) / 1000).toFixed(3)), backend: backend.backend, perImage: res.perImage, skipped: skippedForJson(report.skipped) },
+      `dice ${res.dice.toFixed(4)} at ${cfg.size}² (dataset-level ${res.datasetDice.toFixed(4)}); ${res.diceAtPhotoSize!.toFixed(4)} at the photos' own sizes; ${res.images} ${split} images${tta ? ' (test-time augmentation: mean with the mirrored photo)' : ''}`,
     );
     return 0;
   },

@@ -174,8 +174,8 @@ export const contract = {
         runId,
         datasetId,
         split,
-        /** Test-time augmentation: the mean with the mirrored photo's prediction (about 2× the time). */
-        tta: z.boolean().default(false),
+        /** Test-time augmentation: the mean with the mirrored photo's prediction (about 2× the time); on unless asked off. */
+        tta: z.boolean().default(true),
       }),
     ),
     /** Stored per-image Dice of an earlier prediction (empty items when none). */

@@ -21,7 +21,7 @@ export function PredictionsPage({ runId, datasetId }: { runId?: number; datasetI
   const dataset = datasets.find((d) => d.id === datasetId) ?? datasets.find((d) => d.root === run?.datasetPath) ?? datasets[0];
   const [split, setSplit] = useState<SplitName>('test');
   // Off by default: the mirrored pass doubles the time, and whether it pays is measured (docs/quality.md).
-  const [tta, setTta] = useState(false);
+  const [tta, setTta] = useState(true);
   const [result, setResult] = useState<PredictionResult | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
