@@ -330,7 +330,10 @@ describe.sequential('reading and starting runs', () => {
     for (const p of presets) {
       const cfg = { model: 'unet', base: 64, size: 256, epochs: 20, batchSize: 4, learningRate: 1e-3, ...p.config, data: datasetDir };
       try {
-        totals.push({ name: p.name, seconds: (await api.runs.estimateEpoch({ config: cfg })).secondsPerEpoch * (cfg.epochs as number) });
+        const all = (await api.runs.estimateEpoch({ config: cfg })).secondsPerEpoch * (cfg.epochs as number);
+        // A time-budget preset (cpu-10min) lasts its budget when its epochs would take longer.
+        const budget = typeof cfg.minutes === 'number' ? cfg.minutes * 60 : Infinity;
+        totals.push({ name: p.name, seconds: Math.min(all, budget) });
       } catch {
         /* no comparable history (ResNet34-UNet): not a candidate */
       }

@@ -17,6 +17,16 @@ export interface PresetChoice {
   runSeconds: number | null;
 }
 
+/**
+ * A run's length: its epochs at the estimated pace, or, for a time-budget preset (cpu-10min),
+ * its budget when the epochs would take longer (the budget plans fewer epochs then).
+ */
+export function estimatedRunSeconds(secondsPerEpoch: number, epochs: number, minutes: string): number {
+  const all = secondsPerEpoch * epochs;
+  const budget = minutes.trim() === '' ? Number.NaN : Number(minutes) * 60;
+  return budget > 0 ? Math.min(all, budget) : all;
+}
+
 export async function pickDefaultPreset(api: StudioApi, presets: RunPreset[], base: FormValues): Promise<PresetChoice | null> {
   if (!presets.length) return null;
   const estimates = await Promise.all(
@@ -24,7 +34,7 @@ export async function pickDefaultPreset(api: StudioApi, presets: RunPreset[], ba
       const values = applyPreset(base, p.config);
       try {
         const e = await api.runs.estimateEpoch({ config: toConfig(values) });
-        return { name: p.name, runSeconds: e.secondsPerEpoch * Number(values.numbers.epochs) };
+        return { name: p.name, runSeconds: estimatedRunSeconds(e.secondsPerEpoch, Number(values.numbers.epochs), values.numbers.minutes) };
       } catch {
         return { name: p.name, runSeconds: null };
       }
