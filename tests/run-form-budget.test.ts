@@ -21,7 +21,7 @@ describe('run form: time budget', () => {
     expect(bad.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['minutes: must be greater than 0']);
   });
 
-  it('counts a budget run as its budget when its epochs would take longer (the default preset's estimate)', () => {
+  it('counts a budget run as its budget when its epochs would take longer (the default preset’s estimate)', () => {
     // 10000 epochs of 7 s would be 70000 s; a 10-minute budget stops it at 600 s.
     expect(estimatedRunSeconds(7, 10000, '10')).toBe(600);
     // 30 epochs of 7 s fit in 10 minutes: 210 s.
