@@ -7,8 +7,11 @@ work goes on, yet a budget is wall-clock time. A budgeted run that planned N epo
 as `--epochs N` would (src/engine/train/time-budget.ts), so each configuration is
   1. probed: `train --minutes M` at high priority (nice -15, near-alone) until the budget planner
      prints "planned N epochs"; the probe is then stopped;
-  2. run: the same configuration with `--epochs N` at low priority (nice 19) to completion; it
-     records best valid Dice and test Dice (the mini set's own test split) in a studio database.
+  2. run: the same configuration with `--epochs N` to completion (its priority does not change
+     the result, only the wall time); it records best valid Dice and test Dice (the mini set's own
+     test split) in a studio database;
+  3. score: `eval` of the best checkpoint on the test split with and without test-time
+     augmentation (the default in eval and predict since it measurably helps).
 The probe's epoch lines give the images/s alone. Results go to OUT/results.jsonl, one line per
 configuration; the queue file is re-read after each configuration, so it can grow while it runs.
 
@@ -88,7 +91,7 @@ def probe(name, args):
 
 def run(name, args, epochs):
     rest, _ = without_minutes(args)
-    cmd = ['nice', '-n', '19'] + CLI + rest + ['--epochs', str(epochs), '--out', os.path.join(opt.out, 'runs', name),
+    cmd = CLI + rest + ['--epochs', str(epochs), '--out', os.path.join(opt.out, 'runs', name),
                                                '--db', os.path.join(opt.out, 'study.db'), '--json']
     t0 = time.time()
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -98,6 +101,20 @@ def run(name, args, epochs):
     if p.returncode != 0 or not last:
         raise RuntimeError(f'run {name} failed (exit {p.returncode})\n' + p.stdout[-2000:])
     return json.loads(last[-1]), time.time() - t0
+
+
+def score(name):
+    """Test Dice of the run's best checkpoint with test-time augmentation (eval's default) and without."""
+    ck = os.path.join(opt.out, 'runs', name, 'best')
+    out = {}
+    for flag in ('--tta', '--no-tta'):
+        p = subprocess.run(['node', opt.cli, 'eval', '--data', opt.data, '--checkpoint', ck, '--split', 'test', flag, '--json'],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        last = [l for l in p.stdout.splitlines() if l.startswith('{')]
+        if p.returncode != 0 or not last:
+            raise RuntimeError(f'eval {name} {flag} failed (exit {p.returncode})')
+        out['tta' if flag == '--tta' else 'plain'] = json.loads(last[-1])['dice']
+    return out
 
 
 while True:
@@ -114,7 +131,8 @@ while True:
         commit = subprocess.run(['git', '-C', os.path.dirname(os.path.abspath(opt.cli)), 'rev-parse', '--short', 'HEAD'],
                                 capture_output=True, text=True).stdout.strip()
         rec = {'name': name, 'args': ' '.join(args), 'minutes': minutes, 'plannedEpochs': planned,
-               'probeImgPerSec': img_per_s, 'wallSeconds': wall, 'commit': commit, 'result': res}
+               'probeImgPerSec': img_per_s, 'wallSeconds': wall, 'commit': commit, 'result': res,
+               'testDiceBest': score(name)}
     except Exception as e:  # recorded, and the study goes on with the next configuration
         rec = {'name': name, 'args': ' '.join(args), 'error': str(e)[-3000:]}
     with open(RESULTS, 'a') as f:
