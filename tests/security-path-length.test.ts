@@ -58,11 +58,11 @@ describe('path length over HTTP', () => {
       expect(r.env.ok ? 'answered' : r.env.error.code, op).toBe('INVALID_ARGUMENT');
       expect(r.status, op).toBe(400);
       expect(r.env.ok ? '' : r.env.error.message, op).toMatch(new RegExp(`${MAX_PATH_CHARS}`));
-      expect(r.ms, op).toBeLessThan(200);
+      expect(r.ms, op).toBeLessThan(1000); // "at once": the unguarded path took 25 s; 1 s leaves room for a loaded CI fork
     }
     const v = await timed('runs/validate', { config: config(HUGE) });
     expect(v.env.ok && (v.env.result as { valid: boolean }).valid).toBe(false);
-    expect(v.ms).toBeLessThan(200);
+    expect(v.ms).toBeLessThan(1000);
   });
 
   it('still takes a path of exactly the limit', async () => {
@@ -70,7 +70,7 @@ describe('path length over HTTP', () => {
     const r = await timed('exports/model', { runId: 99, folder: atLimit.slice(0, MAX_PATH_CHARS) });
     // Past the schema and the guard (inside the data folder): the run is what is missing.
     expect(r.env.ok ? 'answered' : r.env.error.code).toBe('NOT_FOUND');
-    expect(r.ms).toBeLessThan(200);
+    expect(r.ms).toBeLessThan(1000);
   });
 });
 
@@ -91,7 +91,7 @@ describe('path guard resolution', () => {
     expect(err).toBeInstanceOf(StudioError);
     expect((err as StudioError).code).toBe('PATH_REFUSED');
     expect((err as Error).message).toMatch(/at most 4096 characters/);
-    expect(performance.now() - t0).toBeLessThan(50);
+    expect(performance.now() - t0).toBeLessThan(250); // a stall in a loaded CI fork stays far below what the quadratic version took
   });
 
   it('resolves a 400 KB path of 200,000 missing segments without recursion, in linear time', () => {
@@ -108,6 +108,6 @@ describe('path guard resolution', () => {
     const deep = join(dir, 'c/'.repeat(2000));
     const t0 = performance.now();
     expect(guard.check(deep, 't')).toBe(deep.replace(/\/$/, ''));
-    expect(performance.now() - t0).toBeLessThan(50);
+    expect(performance.now() - t0).toBeLessThan(250); // a stall in a loaded CI fork stays far below what the quadratic version took
   });
 });
