@@ -179,6 +179,16 @@ export const RUN_PRESETS: Record<string, { description: string; config: Partial<
     description: 'CPU-friendly: UNet base 16 at 128², batch 8 — minutes per epoch on a few thousand images.',
     config: { model: 'unet', base: 16, size: 128, batchSize: 8, learningRate: 2e-3, epochs: 30 },
   },
+  // The time-budget presets: the recipe the quality study (docs/quality.md) found best for a
+  // 10-minute budget on a 2-core CPU, trained for as many epochs as the budget holds.
+  'cpu-10min': {
+    description: 'The best mask this study found in 10 minutes on a 2-core CPU: UNet base 16 at 128², batch 8, rate 4e-3 after a 2-epoch warm-up, as many epochs as fit (docs/quality.md).',
+    config: { model: 'unet', base: 16, size: 128, batchSize: 8, learningRate: 4e-3, warmupEpochs: 2, epochs: MAX_EPOCHS, minutes: 10 },
+  },
+  'cpu-30min': {
+    description: 'The same recipe with 30 minutes at 160²: more epochs and a finer input (docs/quality.md).',
+    config: { model: 'unet', base: 16, size: 160, batchSize: 8, learningRate: 4e-3, warmupEpochs: 2, epochs: MAX_EPOCHS, minutes: 30 },
+  },
   'cpu-tiny': {
     description: 'Smoke test: UNet base 8 at 64², batch 8 — seconds per epoch.',
     config: { model: 'unet', base: 8, size: 64, batchSize: 8, learningRate: 3e-3, epochs: 10 },
