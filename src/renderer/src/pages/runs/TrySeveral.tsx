@@ -45,7 +45,7 @@ export function TrySeveral({ config, valid }: { config: Record<string, unknown>;
       <summary>Try several</summary>
       <p className="small muted">
         The settings above, with some of them varied: each combination trains as its own run, one after another, and the sweep ranks them by best
-        validation Dice. Keys: size, lr, batch, base, model, epochs, seed, schedule, augment (on/off)…
+        validation Dice. Keys: size, lr, batch, base, model, epochs, seed, schedule, warmupEpochs, wd, ema, augment (on, off or a strength such as 1.5)…
       </p>
       <div className="form-grid">
         <label htmlFor="sweep-grid">
