@@ -14,14 +14,9 @@ import { predictImages } from '../src/engine/infer/predict';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { maxAbsDiff } from './helpers/array-diff';
 
 const reg = await registerNativeBackend();
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 describe('6-channel models', () => {
   it('widen only the first convolution: parameter counts grow by 3·k²·base, 3 channels unchanged', () => {

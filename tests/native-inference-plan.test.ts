@@ -8,14 +8,9 @@ import { registerNativeBackend } from '../src/engine/backend/native';
 import { NativeInferencePlan, predictFast } from '../src/engine/backend/native';
 import { buildModel } from '../src/engine/models/build-model';
 import { randomizeBatchNorms } from './helpers/batch-norms';
+import { maxAbsDiff } from './helpers/array-diff';
 
 const reg = await registerNativeBackend();
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 describe.runIf(reg.ok)('native inference plan', () => {
   beforeAll(async () => {

@@ -18,6 +18,7 @@ import { createStudioServices, type StudioServices } from '../src/services/studi
 import type { Envelope, ExportModelResult } from '../src/shared/contract';
 import { parseRunConfig } from '../src/shared/run-config';
 import { randomizeBatchNorms } from './helpers/batch-norms';
+import { maxAbsDiff } from './helpers/array-diff';
 
 const exec = promisify(execFile);
 const root = resolve(__dirname, '..');
@@ -50,8 +51,6 @@ async function ortPredict(file: string): Promise<Float32Array> {
     await s.release();
   }
 }
-
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
 beforeAll(async () => {
   const m = buildModel({ model: 'unet', base: 4, size: SIZE, seed: 11 });

@@ -22,6 +22,7 @@ import { modelToOnnx, type OnnxExport } from '../src/engine/export/onnx/export-o
 import { buildModel, countParams } from '../src/engine/models/build-model';
 import type { ModelName } from '../src/engine/types';
 import { randomizeBatchNorms } from './helpers/batch-norms';
+import { maxAbsDiff } from './helpers/array-diff';
 
 const CHECK = join(dirname(fileURLToPath(import.meta.url)), 'helpers', 'onnx_check.py');
 const reg = await registerNativeBackend();
@@ -33,13 +34,6 @@ function toNchw(x: Float32Array, n: number, h: number, w: number, c: number): Fl
   for (let b = 0; b < n; b++)
     for (let y = 0; y < h; y++) for (let z = 0; z < w; z++) for (let k = 0; k < c; k++) out[((b * c + k) * h + y) * w + z] = x[((b * h + y) * w + z) * c + k]!;
   return out;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 /**

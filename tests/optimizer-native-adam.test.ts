@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nativeKernelStats, registerNativeBackend, resetNativeKernelStats } from '../src/engine/backend/native';
 import { ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, createAdam, restoreAdam, setLearningRate } from '../src/engine/train/optimizer';
 import { Rng } from '../src/engine/util/rng';
+import { maxAbsDiff } from './helpers/array-diff';
 
 const skipRequested = process.env.SEG_STUDIO_SKIP_NATIVE === '1';
 const reg = await registerNativeBackend();
@@ -40,12 +41,6 @@ function problem(tag: string): Problem {
 
 /** A float32 tensor's values (synchronous on the CPU backends). */
 const f32 = (t: tf.Tensor): Float32Array => t.dataSync() as Float32Array;
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
-  return a.length === b.length ? d : Infinity;
-}
 
 /** Runs `steps` Adam steps (lr changes after the second) and returns the final weights. */
 function run(opt: tf.Optimizer & { setLearningRate?: (lr: number) => void }, p: Problem, steps: number): Float32Array[] {

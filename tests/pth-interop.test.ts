@@ -29,6 +29,7 @@ import { exportCommand } from '../src/cli/commands/export';
 import { checkpointToPth } from '../src/engine/interop/export-pth';
 import { Rng } from '../src/engine/util/rng';
 import { randomizeBatchNorms } from './helpers/batch-norms';
+import { maxAbsDiff } from './helpers/array-diff';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'helpers', 'pth_interop.py');
 const TOL = 1e-4;
@@ -55,13 +56,6 @@ let torchSummary: { torch: string; views: Record<string, number[]>; legacy_of: s
 function floats(file: string): Float32Array {
   const b = readFileSync(file);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 function predict(model: tf.LayersModel, x: tf.Tensor4D): Float32Array {
