@@ -186,7 +186,7 @@ export const RUN_PRESETS: Record<string, { description: string; config: Partial<
     config: { model: 'unet', base: 16, size: 128, batchSize: 8, learningRate: 4e-3, warmupEpochs: 2, epochs: MAX_EPOCHS, minutes: 10 },
   },
   'cpu-30min': {
-    description: 'The same recipe with 30 minutes at 160²: more epochs and a finer input (docs/quality.md).',
+    description: 'The same recipe with 30 minutes at 160²: three times the epochs, and the finer input that turns them into Dice (docs/quality.md).',
     config: { model: 'unet', base: 16, size: 160, batchSize: 8, learningRate: 4e-3, warmupEpochs: 2, epochs: MAX_EPOCHS, minutes: 30 },
   },
   'cpu-tiny': {
