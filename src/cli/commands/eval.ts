@@ -17,7 +17,7 @@ const flags: FlagSpec[] = [
   { name: 'checkpoint', type: 'string', aliases: ['model_path', 'model-path'], description: 'checkpoint folder (RUN/best)' },
   { name: 'split', type: 'string', description: 'train|valid|test|all', default: 'test' },
   { name: 'batch-size', type: 'number', aliases: ['batch_size'], description: 'images per step', default: 8 },
-  { name: 'tta', type: 'boolean', description: 'test-time augmentation: average with the mirrored photo\'s prediction (on by default: +0.002 to +0.012 test Dice on every checkpoint of docs/quality.md, about 2× the time; --no-tta: off)' },
+  { name: 'tta', type: 'boolean', default: true, description: 'test-time augmentation: average with the mirrored photo\'s prediction (on by default: +0.002 to +0.012 test Dice on every checkpoint of docs/quality.md, about 2× the time; --no-tta: off)' },
   BACKEND_FLAG,
   JSON_FLAG,
 ];
@@ -38,7 +38,7 @@ export const evalCommand: Command = {
     printSkipped(out, report.skipped);
     const samples = report.samples.filter((s) => s.maskPath && (split === 'all' || s.split === split));
     if (samples.length === 0) throw new Error(`${report.root}: no labeled images in split "${split}"`);
-    const tta = f.tta !== false; // on unless --no-tta (engine/infer/tta.ts)
+    const tta = Boolean(f.tta);
     const bar = new ProgressBar({ label: `eval ${split}${tta ? ' (tta)' : ''}`, unit: 'batch' });
     const startedAt = performance.now();
     const res = await evaluateModel(ckpt.model, samples, {

@@ -45,7 +45,7 @@ export async function predictToFormat(a: {
     images: a.images,
     sink,
     batchSize: num(a.f, 'batch-size'),
-    tta: a.f.tta !== false,
+    tta: Boolean(a.f.tta),
     onProgress: (d, t) => bar.update(d, t),
   });
   const summary = sink.finish();
