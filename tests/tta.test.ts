@@ -18,6 +18,7 @@ import { modelInputFromImage } from '../src/engine/infer/model-input';
 import { decodeImage } from '../src/engine/data/decode';
 import { selectBackend } from '../src/engine/backend/select-backend';
 import { parseRunConfig } from '../src/shared/run-config';
+import { buildModel } from '../src/engine/models/build-model';
 import { recordCliRun } from '../src/services/cli-run-recorder';
 import { createStudioServices, type StudioServices } from '../src/services/studio-services';
 import { readBackMasks } from './helpers/mask-check';
@@ -138,4 +139,94 @@ describe('test-time augmentation', () => {
       expect(Math.abs(item.dice - perTta.find((p) => p.id === item.sampleId)!.diceAtPhotoSize), item.sampleId).toBeLessThan(1e-9);
     }
   }, 120_000);
+
+  describe('multi-scale (--tta-sizes)', () => {
+    const SIZES = [48, 64, 96];
+
+    it("equals the mean over sizes of the mirror-averaged answers of models the test rebuilds at each size, resized back by tfjs' own bilinear", async () => {
+      await selectBackend('auto');
+      const ckpt = await loadCheckpoint(join(runDir, 'best'));
+      try {
+        const paths = stems.slice(0, 4).map(photoOf);
+        const photos = await Promise.all(paths.map((p) => decodeImage(p)));
+        const n = paths.length;
+        const expected = new Float32Array(n * SIZE * SIZE);
+        for (const s of SIZES) {
+          // The test's own model at size s: built by the studio's builder (not from the layer
+          // config, as the engine does), given the checkpoint's weights, run by tfjs-layers.
+          const m = buildModel({ model: 'unet', base: 8, size: s, seed: 0 });
+          m.setWeights(ckpt.model.getWeights());
+          const x = new Float32Array(n * s * s * 3);
+          photos.forEach((p, i) => modelInputFromImage(p, s, x, i * s * s * 3));
+          const answer = (input: Float32Array) => tf.tidy(() => (m.predict(tf.tensor4d(input, [n, s, s, 3])) as tf.Tensor).dataSync() as Float32Array);
+          const plain = answer(x);
+          const back = mirror(answer(mirror(x, n, s, s, 3)), n, s, s, 1);
+          const mean = plain.map((v, i) => (v + back[i]!) / 2);
+          const resized = tf.tidy(() => tf.image.resizeBilinear(tf.tensor4d(mean, [n, s, s, 1]), [SIZE, SIZE], false, true).dataSync() as Float32Array);
+          resized.forEach((v, i) => (expected[i]! += v / SIZES.length));
+          m.dispose();
+        }
+        const got = new Float32Array(n * SIZE * SIZE);
+        const single = new Float32Array(n * SIZE * SIZE);
+        for (const [ttaSizes, into] of [[SIZES, got], [undefined, single]] as const) {
+          for await (const b of predictPhotoBatches(ckpt.model, SIZE, paths, { batchSize: 4, tta: true, ttaSizes })) {
+            for (const p of b.predicted) into.set(p.probabilities, paths.indexOf(p.path) * SIZE * SIZE);
+          }
+        }
+        let worst = 0;
+        let singleGap = 0;
+        for (let i = 0; i < expected.length; i++) {
+          worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
+          singleGap = Math.max(singleGap, Math.abs(single[i]! - expected[i]!));
+        }
+        expect(worst).toBeLessThan(1e-5);
+        expect(singleGap).toBeGreaterThan(1e-3);
+      } finally {
+        ckpt.model.dispose();
+      }
+      // The twins built for the other sizes went with the model.
+      expect(tf.memory().numTensors).toBeLessThan(50);
+    }, 60_000);
+
+    it('eval, predict and the app’s predictions agree on it, read back independently; a size the model cannot take is refused, named', async () => {
+      const out = join(work, 'predict-multiscale');
+      const sizes = SIZES.join(',');
+      const evalMs = await cli(['eval', '--data', dataset, '--checkpoint', join(runDir, 'best'), '--split', 'all', '--tta-sizes', sizes, '--json']);
+      const evalOne = await cli(['eval', '--data', dataset, '--checkpoint', join(runDir, 'best'), '--split', 'all', '--json']);
+      const predicted = await cli(['predict', '--checkpoint', join(runDir, 'best'), '--input', join(dataset, 'images'), '--out', out, '--tta-sizes', sizes, '--json']);
+      expect(evalMs.ttaSizes).toEqual(SIZES);
+      expect(evalOne.ttaSizes).toEqual([SIZE]);
+      expect(predicted.written).toBe(stems.length);
+      type PerImage = Array<{ id: string; diceAtPhotoSize: number }>;
+      const perMs = evalMs.perImage as PerImage;
+      const perOne = evalOne.perImage as PerImage;
+      const read = readBackMasks(stems.map((s) => ({ mask: join(out, `${s}.png`), truth: truthOf(s), photo: photoOf(s) })));
+      for (const [i, m] of read.items.entries()) {
+        expect(Math.abs(m.dice - perMs.find((p) => p.id === stems[i])!.diceAtPhotoSize), stems[i]).toBeLessThan(1e-9);
+      }
+      expect(perMs.some((p) => Math.abs(p.diceAtPhotoSize - perOne.find((q) => q.id === p.id)!.diceAtPhotoSize) > 1e-6)).toBe(true);
+
+      const open = (await services.dispatch('datasets', 'open', { path: dataset })) as Envelope<DatasetImportResult>;
+      if (!open.ok) throw new Error(open.error.message);
+      const datasetId = open.result.dataset.id;
+      const env = (await services.dispatch('predictions', 'run', { runId, datasetId, split: 'test', ttaSizes: SIZES })) as Envelope<PredictionResult>;
+      if (!env.ok) throw new Error(env.error.message);
+      expect(env.result.items.length).toBeGreaterThan(0);
+      for (const item of env.result.items) {
+        expect(Math.abs(item.dice - perMs.find((p) => p.id === item.sampleId)!.diceAtPhotoSize), item.sampleId).toBeLessThan(1e-9);
+      }
+
+      await expect(cli(['eval', '--data', dataset, '--checkpoint', join(runDir, 'best'), '--tta-sizes', '64,72', '--json'])).rejects.toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/--tta-sizes: test-time size 72: a unet model takes multiples of 16/),
+      });
+      await expect(cli(['predict', '--checkpoint', join(runDir, 'best'), '--input', join(dataset, 'images'), '--out', join(work, 'never'), '--tta-sizes', '64,x', '--json'])).rejects.toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/--tta-sizes: test-time sizes must be whole numbers/),
+      });
+      const bad = (await services.dispatch('predictions', 'run', { runId, datasetId, split: 'test', ttaSizes: [64, 40] })) as Envelope<PredictionResult>;
+      expect(bad.ok).toBe(false);
+      if (!bad.ok) expect(bad.error.message).toMatch(/test-time size 40: a unet model takes multiples of 16/);
+    }, 180_000);
+  });
 });

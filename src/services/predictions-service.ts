@@ -8,6 +8,7 @@ import { predictPhotoBatches } from '../engine/infer/predict';
 import { maskDice } from '../engine/infer/probability-mask';
 import { decodeMask } from '../engine/data/decode';
 import { selectBackend } from '../engine/backend/select-backend';
+import { checkTtaSizes } from '../engine/infer/tta-sizes';
 import { StudioError, type MaskImage, type PredictionResult, type SplitName } from '../shared/contract';
 import { writeFileAtomic } from './atomic-write';
 import type { DatasetsService } from './datasets-service';
@@ -26,20 +27,25 @@ export interface PredictionsServiceDeps {
 /** Photos predicted per model call (their decoded pixels are held at once). */
 const BATCH = 8;
 
+type PredictionRequest = { runId: number; datasetId: number; split: SplitName; tta?: boolean; ttaSizes?: number[] };
+
 export class PredictionsService {
   /** One prediction at a time: TensorFlow.js in this process is shared state. */
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: PredictionsServiceDeps) {}
 
-  /** `tta`: average with the mirrored photo's prediction (engine/infer/tta.ts); on unless false. */
-  run(input: { runId: number; datasetId: number; split: SplitName; tta?: boolean }): Promise<PredictionResult> {
+  /**
+   * `tta`: average with the mirrored photo's prediction (engine/infer/tta.ts); on unless false.
+   * `ttaSizes`: also average over these input sizes (multi-scale); default only the model's own.
+   */
+  run(input: PredictionRequest): Promise<PredictionResult> {
     const next = this.chain.then(() => this.predict(input));
     this.chain = next.catch(() => undefined);
     return next;
   }
 
-  private async predict(input: { runId: number; datasetId: number; split: SplitName; tta?: boolean }): Promise<PredictionResult> {
+  private async predict(input: PredictionRequest): Promise<PredictionResult> {
     const run = this.deps.store.runs.get(input.runId);
     if (!run) throw new StudioError('NOT_FOUND', `run ${input.runId} does not exist`);
     this.deps.datasets.mustGet(input.datasetId);
@@ -52,11 +58,19 @@ export class PredictionsService {
     await selectBackend(run.config.backend);
     const ckpt = await loadCheckpoint(best);
     const size = ckpt.meta.config.size;
+    if (input.ttaSizes) {
+      try {
+        checkTtaSizes(input.ttaSizes, ckpt.meta.config.model);
+      } catch (err) {
+        ckpt.model.dispose();
+        throw new StudioError('INVALID_ARGUMENT', (err as Error).message);
+      }
+    }
     const outDir = join(this.deps.predictionsFolder, `run-${input.runId}`, `dataset-${input.datasetId}`);
     const items: Array<{ sampleId: string; dice: number; maskPath: string }> = [];
     const byPath = new Map(samples.map((s) => [s.imagePath, s]));
     try {
-      for await (const batch of predictPhotoBatches(ckpt.model, size, [...byPath.keys()], { batchSize: BATCH, tta: input.tta ?? true })) {
+      for await (const batch of predictPhotoBatches(ckpt.model, size, [...byPath.keys()], { batchSize: BATCH, tta: input.tta ?? true, ttaSizes: input.ttaSizes })) {
         if (batch.skipped.length > 0) throw new StudioError('INVALID_ARGUMENT', batch.skipped.map((s) => `${s.file}: ${s.reason}`).join('; '));
         for (const p of batch.predicted) {
           const sample = byPath.get(p.path)!;

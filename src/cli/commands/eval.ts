@@ -10,7 +10,7 @@ import { interactiveInputs } from '../../engine/interactive/interactive-batches'
 import { ProgressBar } from '../../engine/util/progress';
 import type { Command } from './command';
 import { printSkipped, skippedForJson } from '../skipped-report';
-import { BACKEND_FLAG, JSON_FLAG } from './command';
+import { BACKEND_FLAG, JSON_FLAG, TTA_SIZES_FLAG, readTtaSizes } from './command';
 
 const flags: FlagSpec[] = [
   { name: 'data', type: 'string', aliases: ['data_path', 'data-path'], description: 'dataset folder, or "sample"' },
@@ -18,12 +18,13 @@ const flags: FlagSpec[] = [
   { name: 'split', type: 'string', description: 'train|valid|test|all', default: 'test' },
   { name: 'batch-size', type: 'number', aliases: ['batch_size'], description: 'images per step', default: 8 },
   { name: 'tta', type: 'boolean', default: true, description: 'test-time augmentation: average with the mirrored photo\'s prediction (on by default: +0.002 to +0.012 test Dice on every checkpoint of docs/quality.md, about 2× the time; --no-tta: off)' },
+  TTA_SIZES_FLAG,
   BACKEND_FLAG,
   JSON_FLAG,
 ];
 
 export const evalCommand: Command = {
-  help: () => formatHelp('seg-studio eval --data DIR --checkpoint PATH --split train|valid|test|all [--no-tta] [--json]', flags),
+  help: () => formatHelp('seg-studio eval --data DIR --checkpoint PATH --split train|valid|test|all [--no-tta] [--tta-sizes 112,128,160] [--json]', flags),
   async run(argv) {
     const { flags: f } = parseArgs(argv, flags);
     const out = new CliOutput(Boolean(f.json));
@@ -39,6 +40,7 @@ export const evalCommand: Command = {
     const samples = report.samples.filter((s) => s.maskPath && (split === 'all' || s.split === split));
     if (samples.length === 0) throw new Error(`${report.root}: no labeled images in split "${split}"`);
     const tta = Boolean(f.tta);
+    const ttaSizes = readTtaSizes(f, cfg.model);
     const bar = new ProgressBar({ label: `eval ${split}${tta ? ' (tta)' : ''}`, unit: 'batch' });
     const startedAt = performance.now();
     const res = await evaluateModel(ckpt.model, samples, {
@@ -50,12 +52,13 @@ export const evalCommand: Command = {
       // A click-to-segment checkpoint is scored after one simulated click (eval-interactive measures more).
       modelInput: interactiveInputs(cfg)?.evalInput,
       tta,
+      ttaSizes,
       onProgress: (d, t) => bar.update(d, t),
     });
     bar.finish();
     out.result(
-      { dice: res.dice, diceAtPhotoSize: res.diceAtPhotoSize, datasetDice: res.datasetDice, bce: res.bce, images: res.images, split, tta, seconds: Number(((performance.now() - startedAt) / 1000).toFixed(3)), backend: backend.backend, perImage: res.perImage, skipped: skippedForJson(report.skipped) },
-      `dice ${res.dice.toFixed(4)} at ${cfg.size}² (dataset-level ${res.datasetDice.toFixed(4)}); ${res.diceAtPhotoSize!.toFixed(4)} at the photos' own sizes; ${res.images} ${split} images${tta ? ' (test-time augmentation: mean with the mirrored photo)' : ''}`,
+      { dice: res.dice, diceAtPhotoSize: res.diceAtPhotoSize, datasetDice: res.datasetDice, bce: res.bce, images: res.images, split, tta, ttaSizes: ttaSizes ?? [cfg.size], seconds: Number(((performance.now() - startedAt) / 1000).toFixed(3)), backend: backend.backend, perImage: res.perImage, skipped: skippedForJson(report.skipped) },
+      `dice ${res.dice.toFixed(4)} at ${cfg.size}² (dataset-level ${res.datasetDice.toFixed(4)}); ${res.diceAtPhotoSize!.toFixed(4)} at the photos' own sizes; ${res.images} ${split} images${tta ? ' (test-time augmentation: mean with the mirrored photo)' : ''}${ttaSizes ? `, averaged over input sizes ${ttaSizes.join(', ')}` : ''}`,
     );
     return 0;
   },

@@ -13,6 +13,7 @@ import type { SkippedFile } from '../../engine/types';
 import { ProgressBar } from '../../engine/util/progress';
 import { refuseExistingFiles, writeMaskFile } from '../../services/mask-export-target';
 import { printSkipped, skippedForJson } from '../skipped-report';
+import { readTtaSizes } from './command';
 
 export async function predictToFormat(a: {
   format: 'coco' | 'yolo';
@@ -46,6 +47,7 @@ export async function predictToFormat(a: {
     sink,
     batchSize: num(a.f, 'batch-size'),
     tta: Boolean(a.f.tta),
+    ttaSizes: readTtaSizes(a.f, ckpt.meta.config.model),
     onProgress: (d, t) => bar.update(d, t),
   });
   const summary = sink.finish();

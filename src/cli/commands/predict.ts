@@ -10,7 +10,7 @@ import { datasetsAround, refuseDatasetFolders, refuseExistingFiles, writeMaskFil
 import { ProgressBar } from '../../engine/util/progress';
 import type { Command } from './command';
 import { ignoredEntries, printSkipped, skippedForJson } from '../skipped-report';
-import { BACKEND_FLAG, JSON_FLAG } from './command';
+import { BACKEND_FLAG, JSON_FLAG, TTA_SIZES_FLAG, readTtaSizes } from './command';
 
 const flags: FlagSpec[] = [
   { name: 'checkpoint', type: 'string', aliases: ['model_path', 'model-path'], description: 'checkpoint folder (RUN/best)' },
@@ -22,12 +22,13 @@ const flags: FlagSpec[] = [
   { name: 'overwrite', type: 'boolean', description: 'replace files already in OUT (each old file is kept in .versions/); else refused' },
   { name: 'batch-size', type: 'number', aliases: ['batch_size'], description: 'images per step', default: 4 },
   { name: 'tta', type: 'boolean', default: true, description: 'test-time augmentation: average with the mirrored photo\'s prediction (on by default: +0.002 to +0.012 test Dice on every checkpoint of docs/quality.md, about 2× the time; --no-tta: off)' },
+  TTA_SIZES_FLAG,
   BACKEND_FLAG,
   JSON_FLAG,
 ];
 
 export const predictCommand: Command = {
-  help: () => formatHelp('seg-studio predict --checkpoint PATH --input DIR --out DIR [--format png|coco|yolo] [--overlay] [--binary01] [--overwrite] [--no-tta] [--json]', flags),
+  help: () => formatHelp('seg-studio predict --checkpoint PATH --input DIR --out DIR [--format png|coco|yolo] [--overlay] [--binary01] [--overwrite] [--no-tta] [--tta-sizes 112,128,160] [--json]', flags),
   async run(argv) {
     const { flags: f } = parseArgs(argv, flags);
     const out = new CliOutput(Boolean(f.json));
@@ -60,6 +61,7 @@ export const predictCommand: Command = {
       overlay: Boolean(f.overlay),
       batchSize: num(f, 'batch-size'),
       tta: Boolean(f.tta),
+      ttaSizes: readTtaSizes(f, ckpt.meta.config.model),
       writeFile: (path, bytes) => void writeMaskFile(path, bytes, overwrite),
       onProgress: (d, t) => bar.update(d, t),
     });

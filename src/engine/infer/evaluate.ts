@@ -7,6 +7,8 @@ import type { Sample } from '../types';
 import { iterateBatches, batchCount, type Batch } from '../train/batches';
 import { RateMeter } from '../util/progress';
 import { predictProbabilities } from './tta';
+import { loadResizedSample } from '../data/sample-cache';
+import { normalizeImageNet } from '../augment/normalize';
 import { decodeMask } from '../data/decode';
 import { maskDice, probabilitiesToMask } from './probability-mask';
 
@@ -22,6 +24,8 @@ export interface EvaluateOptions {
   modelInput?: (batch: Batch) => { x: Float32Array; channels: number };
   /** Test-time augmentation: the mean of the photo's and its mirror image's probabilities (tta.ts). */
   tta?: boolean;
+  /** Multi-scale test-time augmentation: the input sizes to average over (tta.ts); default only the model's own. */
+  ttaSizes?: readonly number[];
 }
 
 export interface EvaluateResult {
@@ -39,6 +43,15 @@ export interface EvaluateResult {
 }
 
 const EPS = 1e-6;
+
+/** The samples' photos as model input at `size` (the batch loader's resize and normalisation). */
+async function photoInputs(samples: Sample[], size: number): Promise<Float32Array> {
+  const px = size * size;
+  const x = new Float32Array(samples.length * px * 3);
+  const loaded = await Promise.all(samples.map((s) => loadResizedSample(s, size, false)));
+  loaded.forEach((b, j) => normalizeImageNet(b.image, x, j * px * 3));
+  return x;
+}
 
 export async function evaluateModel(model: tf.LayersModel, samples: Sample[], opts: EvaluateOptions): Promise<EvaluateResult> {
   const perImage: EvaluateResult['perImage'] = [];
@@ -63,10 +76,16 @@ export async function evaluateModel(model: tf.LayersModel, samples: Sample[], op
   })) {
     const n = batch.ids.length;
     const input = opts.modelInput ? opts.modelInput(batch) : { x: batch.x, channels: 3 };
+    // Multi-scale TTA: the photos at each other size, resized from the photos (not from the batch);
+    // a click-to-segment model's extra channels have no photo to come from, so its batch is resized.
+    const atSizes = new Map<number, Float32Array>();
+    if (opts.ttaSizes && !opts.modelInput) {
+      for (const s of opts.ttaSizes) if (s !== opts.size) atSizes.set(s, await photoInputs(batch.ids.map((id) => byId.get(id)!), s));
+    }
     const stats = tf.tidy(() => {
       const x = tf.tensor4d(input.x, [n, opts.size, opts.size, input.channels]);
       const y = tf.tensor4d(batch.y, [n, opts.size, opts.size, 1]);
-      const p = predictProbabilities(model, x, { tta: opts.tta });
+      const p = predictProbabilities(model, x, { tta: opts.tta, sizes: opts.ttaSizes, inputAt: (s) => atSizes.get(s)! });
       const pc = tf.clipByValue(p, 1e-7, 1 - 1e-7);
       const bce = tf.neg(tf.mean(tf.add(tf.mul(y, tf.log(pc)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, pc)))), [1, 2, 3]));
       const softInter = tf.sum(tf.mul(y, p), [1, 2, 3]);

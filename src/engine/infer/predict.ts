@@ -32,6 +32,8 @@ export interface PredictOptions {
   batchSize?: number;
   /** Test-time augmentation: the mean of the photo's and its mirror image's probabilities (tta.ts). */
   tta?: boolean;
+  /** Multi-scale test-time augmentation: the input sizes to average over (tta.ts); default only the model's own. */
+  ttaSizes?: readonly number[];
   /**
    * Writes one output file. Default: atomically, refusing a path that already exists (and the
    * whole run is refused up front if any planned output exists).
@@ -114,7 +116,7 @@ export async function* predictPhotoBatches(
   model: tf.LayersModel,
   size: number,
   paths: string[],
-  opts: { batchSize?: number; signal?: AbortSignal; tta?: boolean } = {},
+  opts: { batchSize?: number; signal?: AbortSignal; tta?: boolean; ttaSizes?: readonly number[] } = {},
 ): AsyncGenerator<{ predicted: PhotoPrediction[]; skipped: SkippedFile[]; done: number }> {
   refuseClickModel(model);
   const batchSize = opts.batchSize ?? 4;
@@ -135,7 +137,12 @@ export async function* predictPhotoBatches(
     if (decoded.length > 0) {
       const x = new Float32Array(decoded.length * px * 3);
       decoded.forEach((d, i) => modelInputFromImage(d.photo, size, x, i * px * 3));
-      const probs = tf.tidy(() => predictProbabilities(model, tf.tensor4d(x, [decoded.length, size, size, 3]), { tta: opts.tta }));
+      const inputAt = (s: number) => {
+        const xs = new Float32Array(decoded.length * s * s * 3);
+        decoded.forEach((d, i) => modelInputFromImage(d.photo, s, xs, i * s * s * 3));
+        return xs;
+      };
+      const probs = tf.tidy(() => predictProbabilities(model, tf.tensor4d(x, [decoded.length, size, size, 3]), { tta: opts.tta, sizes: opts.ttaSizes, inputAt }));
       const all = (await probs.data()) as Float32Array;
       probs.dispose();
       if (all.length !== decoded.length * px) throw new Error(`the model output ${all.length} values for ${decoded.length} images of ${size}×${size}: not a one-band mask model`);
@@ -173,7 +180,7 @@ export async function predictImages(opts: PredictOptions): Promise<PredictResult
   const written: PredictedFile[] = [];
   const skipped: SkippedFile[] = [];
   const meter = new RateMeter();
-  for await (const batch of predictPhotoBatches(opts.model, opts.size, opts.images, { batchSize: opts.batchSize, signal: opts.signal, tta: opts.tta })) {
+  for await (const batch of predictPhotoBatches(opts.model, opts.size, opts.images, { batchSize: opts.batchSize, signal: opts.signal, tta: opts.tta, ttaSizes: opts.ttaSizes })) {
     skipped.push(...batch.skipped);
     for (const { path, photo, mask } of batch.predicted) {
       const out = planned.get(path)!;

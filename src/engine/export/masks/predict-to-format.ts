@@ -20,11 +20,13 @@ export async function predictIntoSink(opts: {
   batchSize?: number;
   /** Test-time augmentation (infer/tta.ts). */
   tta?: boolean;
+  /** Multi-scale test-time augmentation: the input sizes to average over (tta.ts); default only the model's own. */
+  ttaSizes?: readonly number[];
   onProgress?: (done: number, total: number) => void;
 }): Promise<{ written: Array<{ image: string; width: number; height: number; foregroundFraction: number }>; skipped: SkippedFile[] }> {
   const written: Array<{ image: string; width: number; height: number; foregroundFraction: number }> = [];
   const skipped: SkippedFile[] = [];
-  for await (const batch of predictPhotoBatches(opts.model, opts.size, opts.images, { batchSize: opts.batchSize, tta: opts.tta })) {
+  for await (const batch of predictPhotoBatches(opts.model, opts.size, opts.images, { batchSize: opts.batchSize, tta: opts.tta, ttaSizes: opts.ttaSizes })) {
     skipped.push(...batch.skipped);
     for (const { path, photo, mask } of batch.predicted) {
       await opts.sink.add(photoStem(path), basename(path), { width: photo.width, height: photo.height, data: mask });
