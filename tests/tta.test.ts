@@ -194,6 +194,9 @@ describe('test-time augmentation', () => {
       const evalMs = await cli(['eval', '--data', dataset, '--checkpoint', join(runDir, 'best'), '--split', 'all', '--tta-sizes', sizes, '--json']);
       const evalOne = await cli(['eval', '--data', dataset, '--checkpoint', join(runDir, 'best'), '--split', 'all', '--json']);
       const predicted = await cli(['predict', '--checkpoint', join(runDir, 'best'), '--input', join(dataset, 'images'), '--out', out, '--tta-sizes', sizes, '--json']);
+      // "auto": 0.875×, 1× and 1.5× the training size, rounded to multiples of 16: 56 → 64, so 64 and 96.
+      const evalAuto = await cli(['eval', '--data', dataset, '--checkpoint', join(runDir, 'best'), '--split', 'all', '--tta-sizes', 'auto', '--json']);
+      expect(evalAuto.ttaSizes).toEqual([64, 96]);
       expect(evalMs.ttaSizes).toEqual(SIZES);
       expect(evalOne.ttaSizes).toEqual([SIZE]);
       expect(predicted.written).toBe(stems.length);
@@ -215,6 +218,12 @@ describe('test-time augmentation', () => {
       for (const item of env.result.items) {
         expect(Math.abs(item.dice - perMs.find((p) => p.id === item.sampleId)!.diceAtPhotoSize), item.sampleId).toBeLessThan(1e-9);
       }
+      const auto = (await services.dispatch('predictions', 'run', { runId, datasetId, split: 'test', ttaSizes: 'auto' })) as Envelope<PredictionResult>;
+      if (!auto.ok) throw new Error(auto.error.message);
+      const perAuto = evalAuto.perImage as PerImage;
+      for (const item of auto.result.items) {
+        expect(Math.abs(item.dice - perAuto.find((p) => p.id === item.sampleId)!.diceAtPhotoSize), item.sampleId).toBeLessThan(1e-9);
+      }
 
       await expect(cli(['eval', '--data', dataset, '--checkpoint', join(runDir, 'best'), '--tta-sizes', '64,72', '--json'])).rejects.toMatchObject({
         code: 2,
@@ -222,7 +231,7 @@ describe('test-time augmentation', () => {
       });
       await expect(cli(['predict', '--checkpoint', join(runDir, 'best'), '--input', join(dataset, 'images'), '--out', join(work, 'never'), '--tta-sizes', '64,x', '--json'])).rejects.toMatchObject({
         code: 2,
-        stderr: expect.stringMatching(/--tta-sizes: test-time sizes must be whole numbers/),
+        stderr: expect.stringMatching(/--tta-sizes: test-time sizes must be "auto" or whole numbers/),
       });
       const bad = (await services.dispatch('predictions', 'run', { runId, datasetId, split: 'test', ttaSizes: [64, 40] })) as Envelope<PredictionResult>;
       expect(bad.ok).toBe(false);

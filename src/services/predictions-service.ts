@@ -8,7 +8,7 @@ import { predictPhotoBatches } from '../engine/infer/predict';
 import { maskDice } from '../engine/infer/probability-mask';
 import { decodeMask } from '../engine/data/decode';
 import { selectBackend } from '../engine/backend/select-backend';
-import { checkTtaSizes } from '../engine/infer/tta-sizes';
+import { autoTtaSizes, checkTtaSizes } from '../shared/tta-sizes';
 import { StudioError, type MaskImage, type PredictionResult, type SplitName } from '../shared/contract';
 import { writeFileAtomic } from './atomic-write';
 import type { DatasetsService } from './datasets-service';
@@ -27,7 +27,7 @@ export interface PredictionsServiceDeps {
 /** Photos predicted per model call (their decoded pixels are held at once). */
 const BATCH = 8;
 
-type PredictionRequest = { runId: number; datasetId: number; split: SplitName; tta?: boolean; ttaSizes?: number[] };
+type PredictionRequest = { runId: number; datasetId: number; split: SplitName; tta?: boolean; ttaSizes?: number[] | 'auto' };
 
 export class PredictionsService {
   /** One prediction at a time: TensorFlow.js in this process is shared state. */
@@ -58,9 +58,11 @@ export class PredictionsService {
     await selectBackend(run.config.backend);
     const ckpt = await loadCheckpoint(best);
     const size = ckpt.meta.config.size;
-    if (input.ttaSizes) {
+    const { model } = ckpt.meta.config;
+    const ttaSizes = input.ttaSizes === 'auto' ? autoTtaSizes(size, model) : input.ttaSizes;
+    if (ttaSizes) {
       try {
-        checkTtaSizes(input.ttaSizes, ckpt.meta.config.model);
+        checkTtaSizes(ttaSizes, model);
       } catch (err) {
         ckpt.model.dispose();
         throw new StudioError('INVALID_ARGUMENT', (err as Error).message);
@@ -70,7 +72,7 @@ export class PredictionsService {
     const items: Array<{ sampleId: string; dice: number; maskPath: string }> = [];
     const byPath = new Map(samples.map((s) => [s.imagePath, s]));
     try {
-      for await (const batch of predictPhotoBatches(ckpt.model, size, [...byPath.keys()], { batchSize: BATCH, tta: input.tta ?? true, ttaSizes: input.ttaSizes })) {
+      for await (const batch of predictPhotoBatches(ckpt.model, size, [...byPath.keys()], { batchSize: BATCH, tta: input.tta ?? true, ttaSizes })) {
         if (batch.skipped.length > 0) throw new StudioError('INVALID_ARGUMENT', batch.skipped.map((s) => `${s.file}: ${s.reason}`).join('; '));
         for (const p of batch.predicted) {
           const sample = byPath.get(p.path)!;

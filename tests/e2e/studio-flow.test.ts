@@ -244,6 +244,15 @@ describe.sequential('studio in a browser', () => {
     await page.getByRole('radio', { name: 'difference', exact: true }).click();
     await screenshot(page, '09-predictions-difference');
 
+    // Multi-scale: the page asks the service for the "auto" sizes beside the mirror (tta.test
+    // checks what the service computes with them against the CLI and files read back by PIL).
+    await page.getByTestId('predict-multiscale').check();
+    const sent = page.waitForRequest((r) => r.url().endsWith('/api/predictions/run') && r.method() === 'POST');
+    await page.getByRole('button', { name: 'Predict again' }).click();
+    expect(JSON.parse((await sent).postData()!)).toMatchObject({ runId, split: 'test', tta: true, ttaSizes: 'auto' });
+    await page.getByRole('button', { name: 'Predict again' }).waitFor({ timeout: 5 * 60_000 });
+    await cards.nth(5).waitFor();
+
     // The default export folder is in the app's data folder, not beside the dataset.
     const folder = join(tmp, 'data', 'exports', 'masks', `run-${runId}-test`);
     expect(await page.getByLabel('Folder').inputValue()).toBe(folder);

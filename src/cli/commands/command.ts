@@ -1,6 +1,6 @@
 import { str, UsageError, type FlagSpec, type ParsedArgs } from '../args';
-import { checkTtaSizes, parseTtaSizes } from '../../engine/infer/tta-sizes';
-import type { ModelName } from '../../engine/types';
+import { checkTtaSizes, parseTtaSizes } from '../../shared/tta-sizes';
+import type { RunConfig } from '../../shared/run-config';
 
 /** One command's behaviour; its one-line summary is in the table (index.ts). */
 export interface Command {
@@ -27,12 +27,12 @@ export const TTA_SIZES_FLAG: FlagSpec = {
 };
 
 /** The parsed --tta-sizes, checked against the model; undefined when not given. */
-export function readTtaSizes(f: ParsedArgs['flags'], model: ModelName): number[] | undefined {
+export function readTtaSizes(f: ParsedArgs['flags'], config: Pick<RunConfig, 'size' | 'model'>): number[] | undefined {
   const text = str(f, 'tta-sizes');
   if (text === undefined) return undefined;
   try {
-    const sizes = parseTtaSizes(text);
-    checkTtaSizes(sizes, model);
+    const sizes = parseTtaSizes(text, config.size, config.model);
+    checkTtaSizes(sizes, config.model);
     return sizes;
   } catch (err) {
     throw new UsageError(`--tta-sizes: ${(err as Error).message}`);

@@ -40,7 +40,7 @@ export const evalCommand: Command = {
     const samples = report.samples.filter((s) => s.maskPath && (split === 'all' || s.split === split));
     if (samples.length === 0) throw new Error(`${report.root}: no labeled images in split "${split}"`);
     const tta = Boolean(f.tta);
-    const ttaSizes = readTtaSizes(f, cfg.model);
+    const ttaSizes = readTtaSizes(f, cfg);
     const bar = new ProgressBar({ label: `eval ${split}${tta ? ' (tta)' : ''}`, unit: 'batch' });
     const startedAt = performance.now();
     const res = await evaluateModel(ckpt.model, samples, {

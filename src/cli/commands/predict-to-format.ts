@@ -47,7 +47,7 @@ export async function predictToFormat(a: {
     sink,
     batchSize: num(a.f, 'batch-size'),
     tta: Boolean(a.f.tta),
-    ttaSizes: readTtaSizes(a.f, ckpt.meta.config.model),
+    ttaSizes: readTtaSizes(a.f, ckpt.meta.config),
     onProgress: (d, t) => bar.update(d, t),
   });
   const summary = sink.finish();

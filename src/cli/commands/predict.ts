@@ -61,7 +61,7 @@ export const predictCommand: Command = {
       overlay: Boolean(f.overlay),
       batchSize: num(f, 'batch-size'),
       tta: Boolean(f.tta),
-      ttaSizes: readTtaSizes(f, ckpt.meta.config.model),
+      ttaSizes: readTtaSizes(f, ckpt.meta.config),
       writeFile: (path, bytes) => void writeMaskFile(path, bytes, overwrite),
       onProgress: (d, t) => bar.update(d, t),
     });

@@ -176,8 +176,8 @@ export const contract = {
         split,
         /** Test-time augmentation: the mean with the mirrored photo's prediction (about 2× the time); on unless asked off. */
         tta: z.boolean().default(true),
-        /** Multi-scale: the input sizes to average over (checked against the run's model); default only the model's own. */
-        ttaSizes: z.array(z.number().int()).min(1).max(6).optional(),
+        /** Multi-scale: the input sizes to average over (checked against the run's model), or "auto" (shared/tta-sizes.ts); default only the model's own. */
+        ttaSizes: z.union([z.literal('auto'), z.array(z.number().int()).min(1).max(6)]).optional(),
       }),
     ),
     /** Stored per-image Dice of an earlier prediction (empty items when none). */

@@ -22,6 +22,8 @@ export function PredictionsPage({ runId, datasetId }: { runId?: number; datasetI
   const [split, setSplit] = useState<SplitName>('test');
   // On by default, as in eval and predict: it raised test Dice on every checkpoint of docs/quality.md, for twice the time.
   const [tta, setTta] = useState(true);
+  // Off by default: the photos at three sizes (shared/tta-sizes.ts) cost about 4× a single size.
+  const [multiScale, setMultiScale] = useState(false);
   const [result, setResult] = useState<PredictionResult | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -50,7 +52,7 @@ export function PredictionsPage({ runId, datasetId }: { runId?: number; datasetI
     setBusy(true);
     setError(null);
     try {
-      setResult(await api.predictions.run({ runId: run.id, datasetId: dataset.id, split, tta }));
+      setResult(await api.predictions.run({ runId: run.id, datasetId: dataset.id, split, tta, ttaSizes: multiScale ? 'auto' : undefined }));
       setPage(0);
     } catch (err) {
       setError((err as Error).message);
@@ -111,6 +113,10 @@ export function PredictionsPage({ runId, datasetId }: { runId?: number; datasetI
         <label className="inline" title="Average each prediction with that of the mirrored photo (about twice the time)">
           <input type="checkbox" data-testid="predict-tta" checked={tta} onChange={(e) => setTta(e.target.checked)} />
           Mirror-averaged (TTA)
+        </label>
+        <label className="inline" title="Also average over the photo at 0.875×, 1× and 1.5× the training size (about 4× the time)">
+          <input type="checkbox" data-testid="predict-multiscale" checked={multiScale} onChange={(e) => setMultiScale(e.target.checked)} />
+          Multi-scale
         </label>
         <button type="button" className="primary" onClick={predict} disabled={busy || !run || !dataset}>
           {busy ? 'Predicting…' : result?.items.length ? 'Predict again' : 'Predict'}
