@@ -34,24 +34,47 @@ def f4(x):
 for minutes in sorted({r['minutes'] for r in records}):
     rows = [r for r in records if r['minutes'] == minutes]
     print(f'\n### {minutes:g}-minute budget\n')
-    print('| configuration | flags | seed | planned epochs | img/s alone | best valid Dice (epoch) | test Dice | with TTA |')
-    print('|---|---|---|---|---|---|---|---|')
+    print('| configuration | flags | seed | planned epochs | img/s alone | best valid Dice (epoch) | test Dice | with TTA | multi-scale TTA |')
+    print('|---|---|---|---|---|---|---|---|---|')
     for r in rows:
         res, tta = r['result'], r.get('testDiceBest') or {}
         ips = r['probeImgPerSec'][-1] if r.get('probeImgPerSec') else None
         print(f"| {r['name']} | `{recipe_of(r)}` | {seed_of(r)} | {r['plannedEpochs']} | {ips if ips is not None else '–'} | "
-              f"{f4(res['bestValidDice'])} ({res['bestEpoch']}) | {f4(res['testDice'])} | {f4(tta.get('tta'))} |")
+              f"{f4(res['bestValidDice'])} ({res['bestEpoch']}) | {f4(res['testDice'])} | {f4(tta.get('tta'))} | {f4(tta.get('multiScale'))} |")
     by_recipe = {}
     for r in rows:
         by_recipe.setdefault(recipe_of(r), []).append(r)
     repeated = {k: v for k, v in by_recipe.items() if len(v) > 1}
     if repeated:
         print(f'\nRepeated seeds ({minutes:g} minutes): mean ± standard deviation over the seeds\n')
-        print('| flags | seeds | test Dice | with TTA |')
-        print('|---|---|---|---|')
+        print('| flags | seeds | test Dice | with TTA | multi-scale TTA |')
+        print('|---|---|---|---|---|')
         for k, v in repeated.items():
             plain = [r['result']['testDice'] for r in v]
             tta = [r['testDiceBest']['tta'] for r in v if r.get('testDiceBest')]
             sd = lambda xs: statistics.stdev(xs) if len(xs) > 1 else 0.0
             t = f'{statistics.mean(tta):.4f} ± {sd(tta):.4f}' if len(tta) == len(v) else '–'
-            print(f"| `{k}` | {', '.join(str(seed_of(r)) for r in v)} | {statistics.mean(plain):.4f} ± {sd(plain):.4f} | {t} |")
+            ms = [r['testDiceBest']['multiScale'] for r in v if 'multiScale' in (r.get('testDiceBest') or {})]
+            m = f'{statistics.mean(ms):.4f} ± {sd(ms):.4f}' if len(ms) == len(v) else '–'
+            print(f"| `{k}` | {', '.join(str(seed_of(r)) for r in v)} | {statistics.mean(plain):.4f} ± {sd(plain):.4f} | {t} | {m} |")
+
+# Multi-scale test-time augmentation: what it added to the mirror alone, on every checkpoint scored both ways.
+gains = [(r['name'], r['testDiceBest']['tta'], r['testDiceBest']['multiScale'], r['testDiceBest'].get('multiScaleSizes'))
+         for r in records if 'multiScale' in (r.get('testDiceBest') or {}) and 'tta' in r['testDiceBest']]
+if gains:
+    d = [m - t for _, t, m, _ in gains]
+    print(f'\nMulti-scale TTA ("auto" sizes) over the mirror alone, {len(d)} checkpoints: '
+          f'{min(d):+.4f} to {max(d):+.4f}, mean {statistics.mean(d):+.4f}; worse on {sum(x < 0 for x in d)}.')
+
+# How the "auto" sizes were chosen (scripts/tta-sizes-study.ts): Dice of each combination of sizes.
+choice = os.path.join(os.path.dirname(path), 'quality-tta-sizes.jsonl')
+if os.path.exists(choice):
+    runs = [json.loads(l) for l in open(choice) if l.strip()]
+    combos = [c for c in runs[-1]['diceBySizes']]
+    print('\nChoosing the sizes: mean Dice at the photos\' sizes, mirror at each size, 119 test photos\n')
+    print('| sizes | ' + ' | '.join(r['name'] for r in runs) + ' | mean gain over 128 alone |')
+    print('|---|' + '---|' * len(runs) + '---|')
+    for c in combos:
+        cells = [r['diceBySizes'].get(c) for r in runs]
+        gain = [x - r['diceBySizes']['128'] for x, r in zip(cells, runs) if x is not None]
+        print(f"| {c} | " + ' | '.join(f4(x) for x in cells) + f" | {statistics.mean(gain):+.4f} over {len(gain)} |")

@@ -24,7 +24,7 @@ const flags: FlagSpec[] = [
 ];
 
 export const evalCommand: Command = {
-  help: () => formatHelp('seg-studio eval --data DIR --checkpoint PATH --split train|valid|test|all [--no-tta] [--tta-sizes 112,128,160] [--json]', flags),
+  help: () => formatHelp('seg-studio eval --data DIR --checkpoint PATH --split train|valid|test|all [--no-tta] [--tta-sizes auto|SIZES] [--json]', flags),
   async run(argv) {
     const { flags: f } = parseArgs(argv, flags);
     const out = new CliOutput(Boolean(f.json));

@@ -28,7 +28,7 @@ const flags: FlagSpec[] = [
 ];
 
 export const predictCommand: Command = {
-  help: () => formatHelp('seg-studio predict --checkpoint PATH --input DIR --out DIR [--format png|coco|yolo] [--overlay] [--binary01] [--overwrite] [--no-tta] [--tta-sizes 112,128,160] [--json]', flags),
+  help: () => formatHelp('seg-studio predict --checkpoint PATH --input DIR --out DIR [--format png|coco|yolo] [--overlay] [--binary01] [--overwrite] [--no-tta] [--tta-sizes auto|SIZES] [--json]', flags),
   async run(argv) {
     const { flags: f } = parseArgs(argv, flags);
     const out = new CliOutput(Boolean(f.json));

@@ -19,15 +19,16 @@ export interface TtaOptions {
   /**
    * Multi-scale: the input sizes to run the model at (default: only the batch's own size). The
    * batch is resized to each (bilinear), each answer is resized back to the batch's size, and the
-   * answers are averaged; with `tta` each size also gets its mirror image. See docs/quality.md for
-   * what it buys (112,128,160 for a model trained at 128²) and what it costs (about 3.3× a single size).
+   * answers are averaged; with `tta` each size also gets its mirror image. Off unless asked: the
+   * "auto" sizes (shared/tta-sizes.ts) raised test Dice over the mirror alone on every checkpoint of
+   * docs/quality.md (mean +0.006), but cost about 4× a single size.
    */
   sizes?: readonly number[];
   /**
    * The batch's model input at another size, made from the photos themselves (the same resize as
    * the batch's own), where the caller has them: a photo resized once to 160² carries more than
-   * its 128² input enlarged (on 128²-trained checkpoints, 112,128,160 gained 0.0037 from photos
-   * against 0.0029 from the enlarged input). Without it the batch itself is resized.
+   * its 128² input enlarged (on one 128²-trained checkpoint, 112,128,160 gained 0.0037 from the
+   * photos against 0.0029 from the enlarged input). Without it the batch itself is resized.
    */
   inputAt?: (size: number) => Float32Array;
 }

@@ -1,0 +1,57 @@
+#!/usr/bin/env -S npx tsx
+// How multi-scale test-time augmentation's "auto" sizes were chosen (docs/quality.md): for one
+// checkpoint, the test photos' probabilities (each with the mirror average) at every size given,
+// each resized to the photo's own size, then the mean Dice at the photos' sizes of every
+// combination of those sizes (the mean of their probabilities, > 0.5). One JSON line.
+//
+// usage: npx tsx scripts/tta-sizes-study.ts CHECKPOINT DATASET SIZE [SIZE ...]
+//   e.g. npx tsx scripts/tta-sizes-study.ts study/runs/q16-128/best ../shared/data/oxford-pet-mini 112 128 160 192
+import { selectBackend } from '../src/engine/backend/select-backend';
+import { importDataset } from '../src/engine/data/import-dataset';
+import { loadCheckpoint } from '../src/engine/train/checkpoint';
+import { predictPhotoBatches } from '../src/engine/infer/predict';
+import { resizeProbabilities, maskDice } from '../src/engine/infer/probability-mask';
+import { decodeMask } from '../src/engine/data/decode';
+
+async function main(): Promise<void> {
+  const [ck, data, ...sizeArgs] = process.argv.slice(2);
+  const sizes = sizeArgs.map(Number);
+  if (!ck || !data || sizes.length === 0 || sizes.some((s) => !Number.isInteger(s))) throw new Error('usage: tta-sizes-study.ts CHECKPOINT DATASET SIZE [SIZE ...]');
+  await selectBackend('auto');
+  const c = await loadCheckpoint(ck);
+  const report = await importDataset(data, { valFraction: c.meta.config.valFraction, seed: c.meta.config.seed });
+  const test = report.samples.filter((s) => s.split === 'test' && s.maskPath);
+  const probs = new Map<string, Float32Array[]>();
+  for (const size of sizes) {
+    for await (const b of predictPhotoBatches(c.model, size, test.map((s) => s.imagePath), { batchSize: 8, tta: true })) {
+      for (const p of b.predicted) {
+        const atPhoto = resizeProbabilities(p.probabilities, size, size, p.photo.width, p.photo.height);
+        (probs.get(p.path) ?? probs.set(p.path, []).get(p.path)!).push(atPhoto);
+      }
+    }
+  }
+  const diceBySizes: Record<string, number> = {};
+  for (let bits = 1; bits < 1 << sizes.length; bits++) {
+    const combo = sizes.map((_, i) => i).filter((i) => bits & (1 << i));
+    let sum = 0;
+    for (const s of test) {
+      const maps = probs.get(s.imagePath)!;
+      const truth = await decodeMask(s.maskPath!, s.maskEncoding);
+      const mask = new Uint8Array(truth.data.length);
+      for (let i = 0; i < mask.length; i++) {
+        let v = 0;
+        for (const k of combo) v += maps[k]![i]!;
+        mask[i] = v / combo.length > 0.5 ? 1 : 0;
+      }
+      sum += maskDice(mask, truth.data);
+    }
+    diceBySizes[combo.map((k) => sizes[k]).join('+')] = sum / test.length;
+  }
+  c.model.dispose();
+  console.log(JSON.stringify({ checkpoint: ck, images: test.length, diceBySizes }));
+}
+
+main().catch((err: Error) => {
+  console.error(err.message);
+  process.exit(1);
+});
