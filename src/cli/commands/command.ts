@@ -23,7 +23,7 @@ export const TTA_SIZES_FLAG: FlagSpec = {
   type: 'string',
   description:
     'multi-scale: "auto" (0.875×, 1× and 1.5× the training size) or input sizes such as 112,128,192 to average the prediction over (default: only the model\'s own size). ' +
-    '"auto" raised test Dice over the mirror average alone on every checkpoint of docs/quality.md (mean +0.006), for about 4× the time of one size',
+    '"auto" raised test Dice over the mirror average alone on every checkpoint of docs/quality.md (mean +0.006), for about 3× the time of the mirror average alone',
 };
 
 /** The parsed --tta-sizes, checked against the model; undefined when not given. */

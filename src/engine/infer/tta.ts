@@ -5,7 +5,7 @@
 //
 // The one place evaluation, prediction of mask files and the app's predictions get their
 // probabilities from, so `--tta` means the same thing everywhere. On by default in eval, predict and
-// the app's predictions: on every one of the 18 checkpoints of docs/quality.md it raised test
+// the app's predictions: on every one of the 23 checkpoints of docs/quality.md it raised test
 // Dice on the mini set, by 0.002–0.012 (mean 0.007), for about twice the inference time. Training's own
 // validation and test scores stay single-pass (they pick the checkpoint; speed matters there).
 import * as tf from '@tensorflow/tfjs';
@@ -21,7 +21,7 @@ export interface TtaOptions {
    * batch is resized to each (bilinear), each answer is resized back to the batch's size, and the
    * answers are averaged; with `tta` each size also gets its mirror image. Off unless asked: the
    * "auto" sizes (shared/tta-sizes.ts) raised test Dice over the mirror alone on every checkpoint of
-   * docs/quality.md (mean +0.006), but cost about 4× a single size.
+   * docs/quality.md (mean +0.006), but cost about 3× the mirror average alone.
    */
   sizes?: readonly number[];
   /**

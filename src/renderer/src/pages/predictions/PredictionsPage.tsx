@@ -22,7 +22,7 @@ export function PredictionsPage({ runId, datasetId }: { runId?: number; datasetI
   const [split, setSplit] = useState<SplitName>('test');
   // On by default, as in eval and predict: it raised test Dice on every checkpoint of docs/quality.md, for twice the time.
   const [tta, setTta] = useState(true);
-  // Off by default: the photos at three sizes (shared/tta-sizes.ts) cost about 4× a single size.
+  // Off by default: the photos at three sizes (shared/tta-sizes.ts) cost about 3× the mirror average alone.
   const [multiScale, setMultiScale] = useState(false);
   const [result, setResult] = useState<PredictionResult | null>(null);
   const [busy, setBusy] = useState(false);
@@ -114,7 +114,7 @@ export function PredictionsPage({ runId, datasetId }: { runId?: number; datasetI
           <input type="checkbox" data-testid="predict-tta" checked={tta} onChange={(e) => setTta(e.target.checked)} />
           Mirror-averaged (TTA)
         </label>
-        <label className="inline" title="Also average over the photo at 0.875×, 1× and 1.5× the training size (about 4× the time)">
+        <label className="inline" title="Also average over the photo at 0.875×, 1× and 1.5× the training size (about 3× the time)">
           <input type="checkbox" data-testid="predict-multiscale" checked={multiScale} onChange={(e) => setMultiScale(e.target.checked)} />
           Multi-scale
         </label>
