@@ -85,7 +85,7 @@ export async function evaluateModel(model: tf.LayersModel, samples: Sample[], op
     const stats = tf.tidy(() => {
       const x = tf.tensor4d(input.x, [n, opts.size, opts.size, input.channels]);
       const y = tf.tensor4d(batch.y, [n, opts.size, opts.size, 1]);
-      const p = predictProbabilities(model, x, { tta: opts.tta, sizes: opts.ttaSizes, inputAt: (s) => atSizes.get(s)! });
+      const p = predictProbabilities(model, x, { tta: opts.tta, sizes: opts.ttaSizes, inputAt: (s) => atSizes.get(s) });
       const pc = tf.clipByValue(p, 1e-7, 1 - 1e-7);
       const bce = tf.neg(tf.mean(tf.add(tf.mul(y, tf.log(pc)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, pc)))), [1, 2, 3]));
       const softInter = tf.sum(tf.mul(y, p), [1, 2, 3]);

@@ -30,7 +30,7 @@ export interface TtaOptions {
    * its 128² input enlarged (on one 128²-trained checkpoint, 112,128,160 gained 0.0037 from the
    * photos against 0.0029 from the enlarged input). Without it the batch itself is resized.
    */
-  inputAt?: (size: number) => Float32Array;
+  inputAt?: (size: number) => Float32Array | undefined;
 }
 
 /**
