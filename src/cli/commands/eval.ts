@@ -17,7 +17,7 @@ const flags: FlagSpec[] = [
   { name: 'checkpoint', type: 'string', aliases: ['model_path', 'model-path'], description: 'checkpoint folder (RUN/best)' },
   { name: 'split', type: 'string', description: 'train|valid|test|all', default: 'test' },
   { name: 'batch-size', type: 'number', aliases: ['batch_size'], description: 'images per step', default: 8 },
-  { name: 'tta', type: 'boolean', default: true, description: 'test-time augmentation: average with the mirrored photo\'s prediction (on by default: +0.002 to +0.012 test Dice on every checkpoint of docs/quality.md, about 2× the time; --no-tta: off)' },
+  { name: 'tta', type: 'boolean', default: true, description: 'test-time augmentation: average with the mirrored photo\'s prediction (on by default: +0.002 to +0.014 test Dice on every checkpoint of docs/quality.md, about 2× the time; --no-tta: off)' },
   TTA_SIZES_FLAG,
   BACKEND_FLAG,
   JSON_FLAG,

@@ -21,7 +21,7 @@ const flags: FlagSpec[] = [
   { name: 'overlay', type: 'boolean', description: 'also write OUT/overlays/NAME.png (photo with the mask tinted)' },
   { name: 'overwrite', type: 'boolean', description: 'replace files already in OUT (each old file is kept in .versions/); else refused' },
   { name: 'batch-size', type: 'number', aliases: ['batch_size'], description: 'images per step', default: 4 },
-  { name: 'tta', type: 'boolean', default: true, description: 'test-time augmentation: average with the mirrored photo\'s prediction (on by default: +0.002 to +0.012 test Dice on every checkpoint of docs/quality.md, about 2× the time; --no-tta: off)' },
+  { name: 'tta', type: 'boolean', default: true, description: 'test-time augmentation: average with the mirrored photo\'s prediction (on by default: +0.002 to +0.014 test Dice on every checkpoint of docs/quality.md, about 2× the time; --no-tta: off)' },
   TTA_SIZES_FLAG,
   BACKEND_FLAG,
   JSON_FLAG,

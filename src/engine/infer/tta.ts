@@ -5,8 +5,8 @@
 //
 // The one place evaluation, prediction of mask files and the app's predictions get their
 // probabilities from, so `--tta` means the same thing everywhere. On by default in eval, predict and
-// the app's predictions: on every one of the 23 checkpoints of docs/quality.md it raised test
-// Dice on the mini set, by 0.002–0.012 (mean 0.007), for about twice the inference time. Training's own
+// the app's predictions: on every one of the 24 checkpoints of docs/quality.md it raised test
+// Dice on the mini set, by 0.002–0.014 (mean 0.007), for about twice the inference time. Training's own
 // validation and test scores stay single-pass (they pick the checkpoint; speed matters there).
 import * as tf from '@tensorflow/tfjs';
 import { predictFast } from '../backend/native';
