@@ -182,7 +182,7 @@ export const RUN_PRESETS: Record<string, { description: string; config: Partial<
   // The time-budget presets: the recipe the quality study (docs/quality.md) found best for a
   // 10-minute budget on a 2-core CPU, trained for as many epochs as the budget holds.
   'cpu-10min': {
-    description: 'The best mean test Dice this study found in 10 minutes on a 2-core CPU: UNet base 16 at 128², batch 8, rate 2e-3 after a 2-epoch warm-up, a 0.99 average of the weights, as many epochs as fit (docs/quality.md).',
+    description: 'As good as anything this study tried in 10 minutes on a 2-core CPU (three seeds; docs/quality.md): UNet base 16 at 128², batch 8, rate 2e-3 after a 2-epoch warm-up, a 0.99 average of the weights, as many epochs as fit.',
     config: { model: 'unet', base: 16, size: 128, batchSize: 8, learningRate: 2e-3, warmupEpochs: 2, emaDecay: 0.99, epochs: MAX_EPOCHS, minutes: 10 },
   },
   'cpu-30min': {

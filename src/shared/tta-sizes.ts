@@ -20,7 +20,7 @@ export function autoTtaSizes(size: number, model: ModelName): number[] {
   return [...new Set(sizes)];
 }
 
-/** Input sizes a model accepts are multiples of this: UNet halves 4 times, ResNet34-UNet 6 times. */
+/** Input sizes a model accepts are multiples of this: UNet halves 4 times, ResNet34-UNet 6 times (its builder checks the same step). */
 export function inputSizeStep(model: ModelName): number {
   return model === 'resnet34_unet' ? 64 : 16;
 }

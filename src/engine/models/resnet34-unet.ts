@@ -4,6 +4,7 @@
 // ReLU) back to full resolution, then 1×1 + sigmoid. At base 64: 48,194,497 trainable parameters.
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm, conv, convBnRelu, maxPool3s2AfterRelu, relu, sigmoidHead, upBlock, upConvTranspose, SeedSource, type BlockContext } from './blocks';
+import { inputSizeStep } from '../../shared/tta-sizes';
 
 type T = tf.SymbolicTensor;
 
@@ -24,7 +25,8 @@ function stage(ctx: BlockContext, x: T, cin: number, cout: number, blocks: numbe
 
 export function buildResNet34UNet(opts: { base: number; size: number; seed: number; randomWeights?: boolean; inChannels?: number }): tf.LayersModel {
   // Stem /4, three strided stages /32, bottleneck /64: every step must halve exactly.
-  if (opts.size % 64 !== 0 || opts.size <= 0) throw new Error(`ResNet34-UNet input size must be a positive multiple of 64 (got ${opts.size})`);
+  const step = inputSizeStep('resnet34_unet');
+  if (opts.size % step !== 0 || opts.size <= 0) throw new Error(`ResNet34-UNet input size must be a positive multiple of ${step} (got ${opts.size})`);
   const ctx = { seeds: new SeedSource(opts.seed), randomWeights: opts.randomWeights };
   const c = [0, 1, 2, 3, 4].map((i) => opts.base * 2 ** i);
   // Extra input channels (clicks, previous mask) only widen the first convolution.

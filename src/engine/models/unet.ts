@@ -3,10 +3,12 @@
 // [skip, up] concatenation, 1×1 conv + sigmoid. At base 64: 31,037,633 trainable parameters.
 import * as tf from '@tensorflow/tfjs';
 import { doubleConv, maxPool2, sigmoidHead, upBlock, SeedSource } from './blocks';
+import { inputSizeStep } from '../../shared/tta-sizes';
 
 export function buildUNet(opts: { base: number; size: number; seed: number; randomWeights?: boolean; inChannels?: number }): tf.LayersModel {
   // Four exact halvings: the skips and the upsampled maps only line up for multiples of 16.
-  if (opts.size % 16 !== 0 || opts.size <= 0) throw new Error(`UNet input size must be a positive multiple of 16 (got ${opts.size})`);
+  const step = inputSizeStep('unet');
+  if (opts.size % step !== 0 || opts.size <= 0) throw new Error(`UNet input size must be a positive multiple of ${step} (got ${opts.size})`);
   const ctx = { seeds: new SeedSource(opts.seed), randomWeights: opts.randomWeights };
   const c = [0, 1, 2, 3, 4].map((i) => opts.base * 2 ** i);
   // Extra input channels (clicks, previous mask) only widen the first convolution.

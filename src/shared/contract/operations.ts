@@ -4,6 +4,7 @@
 // with these schemas before any service runs.
 import { z } from 'zod';
 import { augmentConfigSchema } from '../run-config';
+import { MAX_TTA_SIZES } from '../tta-sizes';
 import { pathSchema, urlOrPathSchema } from './path-schema';
 import type * as T from './types';
 import type * as Q from './queue-types';
@@ -177,7 +178,7 @@ export const contract = {
         /** Test-time augmentation: the mean with the mirrored photo's prediction (about 2× the time); on unless asked off. */
         tta: z.boolean().default(true),
         /** Multi-scale: the input sizes to average over (checked against the run's model), or "auto" (shared/tta-sizes.ts); default only the model's own. */
-        ttaSizes: z.union([z.literal('auto'), z.array(z.number().int()).min(1).max(6)]).optional(),
+        ttaSizes: z.union([z.literal('auto'), z.array(z.number().int()).min(1).max(MAX_TTA_SIZES)]).optional(),
       }),
     ),
     /** Stored per-image Dice of an earlier prediction (empty items when none). */
