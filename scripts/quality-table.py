@@ -58,6 +58,28 @@ for minutes in sorted({r['minutes'] for r in records}):
             m = f'{statistics.mean(ms):.4f} ± {sd(ms):.4f}' if len(ms) == len(v) else '–'
             print(f"| `{k}` | {', '.join(str(seed_of(r)) for r in v)} | {statistics.mean(plain):.4f} ± {sd(plain):.4f} | {t} | {m} |")
 
+# The presets as a user runs them: a real wall-clock budget on the otherwise idle machine, so the
+# plan, not a probe, sets the epochs (docs/quality-preset-runs.jsonl, beside the study's records).
+presets = os.path.join(os.path.dirname(path), 'quality-preset-runs.jsonl')
+if os.path.exists(presets):
+    runs = [json.loads(l) for l in open(presets) if l.strip()]
+    print('\n### The presets as a user runs them\n')
+    print('| preset | seed | planned epochs | trained | train img/s (median epoch) | wall time | best valid Dice (epoch) | test Dice | with TTA | multi-scale TTA |')
+    print('|---|---|---|---|---|---|---|---|---|---|')
+    for r in runs:
+        t = r.get('testDiceBest') or {}
+        print(f"| `{r['preset']}` | {r['seed']} | {r['plannedEpochs']} | {r['epochsTrained']} | {r['trainImgPerSec']} | "
+              f"{r['wallSeconds'] // 60}:{r['wallSeconds'] % 60:02d} | {f4(r['bestValidDice'])} ({r['bestEpoch']}) | "
+              f"{f4(r['testDice'])} | {f4(t.get('tta'))} | {f4(t.get('multiScale'))} |")
+    for preset in sorted({r['preset'] for r in runs}):
+        v = [r for r in runs if r['preset'] == preset]
+        if len(v) > 1:
+            col = lambda get: [get(r) for r in v]
+            m = lambda xs: f'{statistics.mean(xs):.4f} ± {statistics.stdev(xs):.4f}' if all(x is not None for x in xs) else '–'
+            print(f"\n`{preset}` over seeds {', '.join(str(r['seed']) for r in v)}: test Dice {m(col(lambda r: r['testDice']))}, "
+                  f"with TTA {m(col(lambda r: (r.get('testDiceBest') or {}).get('tta')))}, "
+                  f"multi-scale TTA {m(col(lambda r: (r.get('testDiceBest') or {}).get('multiScale')))}.")
+
 # Multi-scale test-time augmentation: what it added to the mirror alone, on every checkpoint scored both ways.
 gains = [(r['name'], r['testDiceBest']['tta'], r['testDiceBest']['multiScale'], r['testDiceBest'].get('multiScaleSizes'))
          for r in records if 'multiScale' in (r.get('testDiceBest') or {}) and 'tta' in r['testDiceBest']]
