@@ -10,9 +10,8 @@ import { basename, extname, join } from 'node:path';
 import { selectBackend } from '../src/engine/backend/select-backend';
 import { importDataset } from '../src/engine/data/import-dataset';
 import { loadCheckpoint } from '../src/engine/train/checkpoint';
-import { predictPhotoBatches } from '../src/engine/infer/predict';
-import { resizeProbabilities } from '../src/engine/infer/probability-mask';
 import { autoTtaSizes } from '../src/shared/tta-sizes';
+import { photoSizeProbabilities } from './probability-maps';
 
 async function main(): Promise<void> {
   const [data, checkpoint, out, split = 'test'] = process.argv.slice(2);
@@ -22,13 +21,11 @@ async function main(): Promise<void> {
   const { size, model, valFraction, seed } = c.meta.config;
   const photos = (await importDataset(data, { valFraction, seed })).samples.filter((s) => s.split === split).map((s) => s.imagePath);
   mkdirSync(out, { recursive: true });
-  for await (const b of predictPhotoBatches(c.model, size, photos, { batchSize: 8, tta: true, ttaSizes: autoTtaSizes(size, model) })) {
-    for (const p of b.predicted) {
-      const atPhoto = resizeProbabilities(p.probabilities, size, size, p.photo.width, p.photo.height);
-      writeFileSync(join(out, `${basename(p.path, extname(p.path))}.f32`), Buffer.from(atPhoto.buffer, atPhoto.byteOffset, atPhoto.byteLength));
-    }
-  }
+  const byPhoto = await photoSizeProbabilities(c.model, size, photos, autoTtaSizes(size, model));
   c.model.dispose();
+  for (const [path, atPhoto] of byPhoto) {
+    writeFileSync(join(out, `${basename(path, extname(path))}.f32`), Buffer.from(atPhoto.buffer, atPhoto.byteOffset, atPhoto.byteLength));
+  }
   console.log(`${photos.length} probability maps in ${out}`);
 }
 

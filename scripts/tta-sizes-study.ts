@@ -9,9 +9,8 @@
 import { selectBackend } from '../src/engine/backend/select-backend';
 import { importDataset } from '../src/engine/data/import-dataset';
 import { loadCheckpoint } from '../src/engine/train/checkpoint';
-import { predictPhotoBatches } from '../src/engine/infer/predict';
-import { resizeProbabilities, maskDice } from '../src/engine/infer/probability-mask';
 import { decodeMask } from '../src/engine/data/decode';
+import { meanMapDice, photoSizeProbabilities } from './probability-maps';
 
 async function main(): Promise<void> {
   const [ck, data, ...sizeArgs] = process.argv.slice(2);
@@ -21,29 +20,16 @@ async function main(): Promise<void> {
   const c = await loadCheckpoint(ck);
   const report = await importDataset(data, { valFraction: c.meta.config.valFraction, seed: c.meta.config.seed });
   const test = report.samples.filter((s) => s.split === 'test' && s.maskPath);
-  const probs = new Map<string, Float32Array[]>();
-  for (const size of sizes) {
-    for await (const b of predictPhotoBatches(c.model, size, test.map((s) => s.imagePath), { batchSize: 8, tta: true })) {
-      for (const p of b.predicted) {
-        const atPhoto = resizeProbabilities(p.probabilities, size, size, p.photo.width, p.photo.height);
-        (probs.get(p.path) ?? probs.set(p.path, []).get(p.path)!).push(atPhoto);
-      }
-    }
-  }
+  // One map per size for each photo, in the order of `sizes`.
+  const bySize: Array<Map<string, Float32Array>> = [];
+  for (const size of sizes) bySize.push(await photoSizeProbabilities(c.model, size, test.map((s) => s.imagePath)));
   const diceBySizes: Record<string, number> = {};
   for (let bits = 1; bits < 1 << sizes.length; bits++) {
     const combo = sizes.map((_, i) => i).filter((i) => bits & (1 << i));
     let sum = 0;
     for (const s of test) {
-      const maps = probs.get(s.imagePath)!;
       const truth = await decodeMask(s.maskPath!, s.maskEncoding);
-      const mask = new Uint8Array(truth.data.length);
-      for (let i = 0; i < mask.length; i++) {
-        let v = 0;
-        for (const k of combo) v += maps[k]![i]!;
-        mask[i] = v / combo.length > 0.5 ? 1 : 0;
-      }
-      sum += maskDice(mask, truth.data);
+      sum += meanMapDice(combo.map((k) => bySize[k]!.get(s.imagePath)!), truth.data);
     }
     diceBySizes[combo.map((k) => sizes[k]).join('+')] = sum / test.length;
   }
