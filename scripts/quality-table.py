@@ -31,6 +31,18 @@ def f4(x):
     return '–' if x is None else f'{x:.4f}'
 
 
+def mean_sd(xs):
+    """'mean ± standard deviation' of seeds' scores, or '–' when any seed lacks the score."""
+    if any(x is None for x in xs):
+        return '–'
+    return f'{statistics.mean(xs):.4f} ± {statistics.stdev(xs) if len(xs) > 1 else 0.0:.4f}'
+
+
+def best_score(r, key):
+    """The best checkpoint's test Dice with TTA ('tta') or multi-scale TTA ('multiScale'), if scored."""
+    return (r.get('testDiceBest') or {}).get(key)
+
+
 for minutes in sorted({r['minutes'] for r in records}):
     rows = [r for r in records if r['minutes'] == minutes]
     print(f'\n### {minutes:g}-minute budget\n')
@@ -50,13 +62,8 @@ for minutes in sorted({r['minutes'] for r in records}):
         print('| flags | seeds | test Dice | with TTA | multi-scale TTA |')
         print('|---|---|---|---|---|')
         for k, v in repeated.items():
-            plain = [r['result']['testDice'] for r in v]
-            tta = [r['testDiceBest']['tta'] for r in v if r.get('testDiceBest')]
-            sd = lambda xs: statistics.stdev(xs) if len(xs) > 1 else 0.0
-            t = f'{statistics.mean(tta):.4f} ± {sd(tta):.4f}' if len(tta) == len(v) else '–'
-            ms = [r['testDiceBest']['multiScale'] for r in v if 'multiScale' in (r.get('testDiceBest') or {})]
-            m = f'{statistics.mean(ms):.4f} ± {sd(ms):.4f}' if len(ms) == len(v) else '–'
-            print(f"| `{k}` | {', '.join(str(seed_of(r)) for r in v)} | {statistics.mean(plain):.4f} ± {sd(plain):.4f} | {t} | {m} |")
+            print(f"| `{k}` | {', '.join(str(seed_of(r)) for r in v)} | {mean_sd([r['result']['testDice'] for r in v])} | "
+                  f"{mean_sd([best_score(r, 'tta') for r in v])} | {mean_sd([best_score(r, 'multiScale') for r in v])} |")
 
 # The presets as a user runs them: a real wall-clock budget on the otherwise idle machine, so the
 # plan, not a probe, sets the epochs (docs/quality-preset-runs.jsonl, beside the study's records).
@@ -67,18 +74,14 @@ if os.path.exists(presets):
     print('| preset | seed | planned epochs | trained | train img/s (median epoch) | wall time | best valid Dice (epoch) | test Dice | with TTA | multi-scale TTA |')
     print('|---|---|---|---|---|---|---|---|---|---|')
     for r in runs:
-        t = r.get('testDiceBest') or {}
         print(f"| `{r['preset']}` | {r['seed']} | {r['plannedEpochs']} | {r['epochsTrained']} | {r['trainImgPerSec']} | "
               f"{r['wallSeconds'] // 60}:{r['wallSeconds'] % 60:02d} | {f4(r['bestValidDice'])} ({r['bestEpoch']}) | "
-              f"{f4(r['testDice'])} | {f4(t.get('tta'))} | {f4(t.get('multiScale'))} |")
+              f"{f4(r['testDice'])} | {f4(best_score(r, 'tta'))} | {f4(best_score(r, 'multiScale'))} |")
     for preset in sorted({r['preset'] for r in runs}):
         v = [r for r in runs if r['preset'] == preset]
         if len(v) > 1:
-            col = lambda get: [get(r) for r in v]
-            m = lambda xs: f'{statistics.mean(xs):.4f} ± {statistics.stdev(xs):.4f}' if all(x is not None for x in xs) else '–'
-            print(f"\n`{preset}` over seeds {', '.join(str(r['seed']) for r in v)}: test Dice {m(col(lambda r: r['testDice']))}, "
-                  f"with TTA {m(col(lambda r: (r.get('testDiceBest') or {}).get('tta')))}, "
-                  f"multi-scale TTA {m(col(lambda r: (r.get('testDiceBest') or {}).get('multiScale')))}.")
+            print(f"\n`{preset}` over seeds {', '.join(str(r['seed']) for r in v)}: test Dice {mean_sd([r['testDice'] for r in v])}, "
+                  f"with TTA {mean_sd([best_score(r, 'tta') for r in v])}, multi-scale TTA {mean_sd([best_score(r, 'multiScale') for r in v])}.")
 
 # Multi-scale test-time augmentation: what it added to the mirror alone, on every checkpoint scored both ways.
 gains = [(r['name'], r['testDiceBest']['tta'], r['testDiceBest']['multiScale'], r['testDiceBest'].get('multiScaleSizes'))
