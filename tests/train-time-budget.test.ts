@@ -36,18 +36,33 @@ describe('train --minutes', () => {
     const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
       epochs: number;
       seconds: number;
-      budget: { epochs: number; minutes: number; budgetSeconds: number; measuredEpochSeconds: number; measuredAfterEpochs: number; elapsedSeconds: number; testReserveSeconds: number; stoppedEarly: boolean };
+      budget: {
+        epochs: number;
+        minutes: number;
+        budgetSeconds: number;
+        measuredEpochSeconds: number;
+        checkpointSeconds: number;
+        measuredAfterEpochs: number;
+        elapsedSeconds: number;
+        testReserveSeconds: number;
+        stoppedEarly: boolean;
+      };
     };
     const b = res.budget;
     const planned = b.epochs;
     expect(b.minutes).toBe(MINUTES);
     expect(b.budgetSeconds).toBeCloseTo(MINUTES * 60, 9);
-    // The plan: the two warm-up epochs, then as many more of the second one's length as fit in
-    // what the start-up, the warm-up and the test reserve left. The preset's 10 epochs do not cap
-    // it: without --epochs the budget alone decides.
+    // The plan: the two warm-up epochs, then as many more of the second one's length, each with
+    // its checkpoint writes (timed after the first epoch), as fit in what the start-up, the
+    // warm-up, the second epoch's own writes and the test reserve left. The preset's 10 epochs do
+    // not cap it: without --epochs the budget alone decides.
     expect(b.measuredAfterEpochs).toBe(WARMUP);
     expect(b.elapsedSeconds).toBeGreaterThan(b.measuredEpochSeconds);
-    expect(planned).toBe(Math.max(WARMUP, WARMUP + Math.floor((b.budgetSeconds - b.elapsedSeconds - b.testReserveSeconds) / b.measuredEpochSeconds)));
+    expect(b.checkpointSeconds).toBeGreaterThan(0); // the first epoch wrote `best` and `last`
+    expect(b.checkpointSeconds).toBeLessThan(b.measuredEpochSeconds);
+    const cycle = b.measuredEpochSeconds + b.checkpointSeconds;
+    expect(planned).toBe(Math.max(WARMUP, WARMUP + Math.floor((b.budgetSeconds - b.elapsedSeconds - b.checkpointSeconds - b.testReserveSeconds) / cycle)));
+    expect(r.stderr).toMatch(new RegExp(`\\+ ${b.checkpointSeconds.toFixed(1)} s writing checkpoints`));
     // On an unloaded machine an epoch of this tiny model takes ~1–2 s: several more fit.
     if (b.measuredEpochSeconds < 2) expect(planned).toBeGreaterThanOrEqual(WARMUP + 1);
 
@@ -123,15 +138,19 @@ describe('train --minutes', () => {
   it('plans at least one epoch and at most the cap, and stops a run whose next epoch would overrun', () => {
     const budget = new TimeBudget(1, 1000); // 60 s from t = 1 s
     // 10 s in (2 s start-up + an 8 s first epoch), 4 s kept for the test: (60 − 10 − 4) / 8 → 5 more.
-    expect(budget.plan({ nowMs: 11_000, epochSeconds: 8, epochsDone: 1, testReserveSeconds: 4, maxEpochs: 100 })).toMatchObject({ epochs: 6, elapsedSeconds: 10 });
-    expect(budget.plan({ nowMs: 11_000, epochSeconds: 8, epochsDone: 1, testReserveSeconds: 4, maxEpochs: 3 }).epochs).toBe(3);
+    expect(budget.plan({ nowMs: 11_000, epochSeconds: 8, checkpointSeconds: 0, epochsDone: 1, testReserveSeconds: 4, maxEpochs: 100 })).toMatchObject({ epochs: 6, elapsedSeconds: 10 });
+    expect(budget.plan({ nowMs: 11_000, epochSeconds: 8, checkpointSeconds: 0, epochsDone: 1, testReserveSeconds: 4, maxEpochs: 3 }).epochs).toBe(3);
     // A first epoch longer than the whole budget still counts: one epoch.
-    expect(budget.plan({ nowMs: 91_000, epochSeconds: 90, epochsDone: 1, testReserveSeconds: 4, maxEpochs: 100 }).epochs).toBe(1);
+    expect(budget.plan({ nowMs: 91_000, epochSeconds: 90, checkpointSeconds: 0, epochsDone: 1, testReserveSeconds: 4, maxEpochs: 100 }).epochs).toBe(1);
     // After a 2-epoch warm-up (10 s start-up, a 9 s and a 6 s epoch: 25 s in), the steady 6 s epoch
     // plans: 2 + (60 − 25 − 4) / 6 → 2 + 5. From the 9 s first epoch it would have been 1 + 4.
-    expect(budget.plan({ nowMs: 26_000, epochSeconds: 6, epochsDone: 2, testReserveSeconds: 4, maxEpochs: 100 })).toMatchObject({ epochs: 7, measuredAfterEpochs: 2 });
+    expect(budget.plan({ nowMs: 26_000, epochSeconds: 6, checkpointSeconds: 0, epochsDone: 2, testReserveSeconds: 4, maxEpochs: 100 })).toMatchObject({ epochs: 7, measuredAfterEpochs: 2 });
+    // The same with 1 s of checkpoint writes after each epoch: the second epoch's own writes are
+    // still to come (60 − 25 − 1 − 4 = 30 s left), and each further epoch costs 6 + 1 s → 2 + 4.
+    // Counting the epoch alone would plan 7 and overrun by 6 s of writes.
+    expect(budget.plan({ nowMs: 26_000, epochSeconds: 6, checkpointSeconds: 1, epochsDone: 2, testReserveSeconds: 4, maxEpochs: 100 })).toMatchObject({ epochs: 6, checkpointSeconds: 1 });
     // A warm-up that already spent the budget keeps the epochs done.
-    expect(budget.plan({ nowMs: 70_000, epochSeconds: 30, epochsDone: 2, testReserveSeconds: 4, maxEpochs: 100 }).epochs).toBe(2);
+    expect(budget.plan({ nowMs: 70_000, epochSeconds: 30, checkpointSeconds: 0, epochsDone: 2, testReserveSeconds: 4, maxEpochs: 100 }).epochs).toBe(2);
     // 49 s in, 8 s epochs, 4 s test: the next epoch and the test would end at 61 s > 60 s; 48 s in, exactly at 60 s.
     expect(budget.fits({ nowMs: 50_000, epochSeconds: 8, testReserveSeconds: 4 })).toBe(false);
     expect(budget.fits({ nowMs: 49_000, epochSeconds: 8, testReserveSeconds: 4 })).toBe(true);

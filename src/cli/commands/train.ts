@@ -177,7 +177,7 @@ export const trainCommand: Command = {
           case 'planned':
             epochsLabel = String(e.epochs);
             out.info(
-              `time budget ${config.minutes} min: ${e.measuredAfterEpochs === 1 ? 'first epoch' : `epoch ${e.measuredAfterEpochs} (end of warm-up)`} ${formatDuration(e.measuredEpochSeconds)}, ` +
+              `time budget ${config.minutes} min: ${e.measuredAfterEpochs === 1 ? 'first epoch' : `epoch ${e.measuredAfterEpochs} (end of warm-up)`} ${formatDuration(e.measuredEpochSeconds)} + ${e.checkpointSeconds.toFixed(1)} s writing checkpoints, ` +
                 `${formatDuration(e.testReserveSeconds)} kept for the test split; planned ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}`,
             );
             break;

@@ -140,7 +140,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const budget = config.minutes !== undefined && startEpoch === 0 ? new TimeBudget(config.minutes, opts.startedAtMs ?? t0) : undefined;
   let plan: BudgetPlan | undefined;
   let stoppedByBudget = false;
-  let lastEpochSeconds = 0;
+  // The last epoch's whole cycle (training, validation, checkpoint writes) and its writes alone: time-budget.ts.
+  let lastCycleSeconds = 0;
+  let lastCheckpointSeconds = 0;
 
   const bestDir = join(opts.outDir, 'best');
   const lastDir = join(opts.outDir, 'last');
@@ -148,7 +150,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let cancelled = false;
 
   for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
-    if (budget && plan && !budget.fits({ nowMs: performance.now(), epochSeconds: lastEpochSeconds, testReserveSeconds: plan.testReserveSeconds })) {
+    if (budget && plan && !budget.fits({ nowMs: performance.now(), epochSeconds: lastCycleSeconds, testReserveSeconds: plan.testReserveSeconds })) {
       stoppedByBudget = true;
       break;
     }
@@ -241,7 +243,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       imagesPerSecond: seen / trainSeconds,
     };
     history = [...history, metrics];
-    lastEpochSeconds = metrics.seconds;
     // Planned after the first epoch, or after the warm-up (its rates do not depend on the epoch count).
     if (budget && !plan && epoch + 1 >= Math.max(1, config.warmupEpochs)) {
       // Scoring the test split at the end costs what validation cost per batch (both evaluate in
@@ -251,6 +252,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       plan = budget.plan({
         nowMs: performance.now(),
         epochSeconds: metrics.seconds,
+        checkpointSeconds: lastCheckpointSeconds,
         epochsDone: epoch + 1,
         testReserveSeconds: validSecondsPerBatch * evalBatches(splits.test.length),
         maxEpochs: config.epochs,
@@ -258,6 +260,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       config = { ...config, epochs: plan.epochs };
       emit({ type: 'planned', ...plan });
     }
+    const checkpointStart = performance.now();
     const improved = metrics.validDice > bestValidDice;
     if (improved) {
       bestValidDice = metrics.validDice;
@@ -283,6 +286,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     );
     // getWeights() hands out a fresh scalar for the iteration count: dispose it (the moments are the optimizer's own variables).
     for (const w of optState) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
+    lastCheckpointSeconds = (performance.now() - checkpointStart) / 1000;
+    lastCycleSeconds = (performance.now() - epochStart) / 1000;
     emit({ type: 'epoch', metrics, bestValidDice, bestEpoch, improved, checkpoint: bestDir });
     if (valid.preview.length > 0) emit({ type: 'preview', epoch: metrics.epoch, size: config.size, samples: valid.preview });
   }
