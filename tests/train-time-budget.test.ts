@@ -59,7 +59,6 @@ describe('train --minutes', () => {
     expect(b.measuredAfterEpochs).toBe(WARMUP);
     expect(b.elapsedSeconds).toBeGreaterThan(b.measuredEpochSeconds);
     expect(b.checkpointSeconds).toBeGreaterThan(0); // the first epoch wrote `best` and `last`
-    expect(b.checkpointSeconds).toBeLessThan(b.measuredEpochSeconds);
     const cycle = b.measuredEpochSeconds + b.checkpointSeconds;
     expect(planned).toBe(Math.max(WARMUP, WARMUP + Math.floor((b.budgetSeconds - b.elapsedSeconds - b.checkpointSeconds - b.testReserveSeconds) / cycle)));
     expect(r.stderr).toMatch(new RegExp(`\\+ ${b.checkpointSeconds.toFixed(1)} s writing checkpoints`));
