@@ -70,17 +70,18 @@ for minutes in sorted({r['minutes'] for r in records}):
 presets = os.path.join(os.path.dirname(path), 'quality-preset-runs.jsonl')
 if os.path.exists(presets):
     runs = [json.loads(l) for l in open(presets) if l.strip()]
+    label = lambda r: f"`{r['preset']}`" + (f" `{r['flags']}`" if r.get('flags') else '')
     print('\n### The presets as a user runs them\n')
-    print('| preset | seed | planned epochs | trained | train img/s (median epoch) | wall time | best valid Dice (epoch) | test Dice | with TTA | multi-scale TTA |')
-    print('|---|---|---|---|---|---|---|---|---|---|')
+    print('| preset | seed | commit | planned epochs | trained | train img/s (median epoch) | wall time | best valid Dice (epoch) | test Dice | with TTA | multi-scale TTA |')
+    print('|---|---|---|---|---|---|---|---|---|---|---|')
     for r in runs:
-        print(f"| `{r['preset']}` | {r['seed']} | {r['plannedEpochs']} | {r['epochsTrained']} | {r['trainImgPerSec']} | "
+        print(f"| {label(r)} | {r['seed']} | {r['commit']} | {r['plannedEpochs']} | {r['epochsTrained']} | {r['trainImgPerSec']} | "
               f"{r['wallSeconds'] // 60}:{r['wallSeconds'] % 60:02d} | {f4(r['bestValidDice'])} ({r['bestEpoch']}) | "
               f"{f4(r['testDice'])} | {f4(best_score(r, 'tta'))} | {f4(best_score(r, 'multiScale'))} |")
-    for preset in sorted({r['preset'] for r in runs}):
-        v = [r for r in runs if r['preset'] == preset]
+    for key in sorted({label(r) for r in runs}):
+        v = [r for r in runs if label(r) == key]
         if len(v) > 1:
-            print(f"\n`{preset}` over seeds {', '.join(str(r['seed']) for r in v)}: test Dice {mean_sd([r['testDice'] for r in v])}, "
+            print(f"\n{key} over {len(v)} runs (seeds {', '.join(str(r['seed']) for r in v)}): test Dice {mean_sd([r['testDice'] for r in v])}, "
                   f"with TTA {mean_sd([best_score(r, 'tta') for r in v])}, multi-scale TTA {mean_sd([best_score(r, 'multiScale') for r in v])}.")
 
 # Multi-scale test-time augmentation: what it added to the mirror alone, on every checkpoint scored both ways.
