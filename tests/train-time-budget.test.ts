@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { TimeBudget } from '../src/engine/train/time-budget';
+import { TimeBudget, type BudgetPlan } from '../src/engine/train/time-budget';
 
 const run = promisify(execFile);
 const root = resolve(__dirname, '..');
@@ -36,17 +36,7 @@ describe('train --minutes', () => {
     const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
       epochs: number;
       seconds: number;
-      budget: {
-        epochs: number;
-        minutes: number;
-        budgetSeconds: number;
-        measuredEpochSeconds: number;
-        checkpointSeconds: number;
-        measuredAfterEpochs: number;
-        elapsedSeconds: number;
-        testReserveSeconds: number;
-        stoppedEarly: boolean;
-      };
+      budget: BudgetPlan & { minutes: number; stoppedEarly: boolean };
     };
     const b = res.budget;
     const planned = b.epochs;
