@@ -97,11 +97,10 @@ describe('thumbnail grid with 7,390 images', () => {
 
     // The other test fork may be training on the second core while this measures: a busy
     // moment only ever adds frame time, so each scroll is measured up to three times and the
-    // best run is judged (the thresholds themselves stay as strict as on an idle machine).
-    // Frame times come in whole 60 Hz frames (16.7 ms). The p95 may span at most 5 frames while
-    // scrolling steadily, and at most 6 in the full sweep: on 2026-11-30 the sweep's p95 was
-    // 83.3 ms with the machine alone and 100.0 ms in all three attempts while the other fork
-    // trained, against 33–67 ms for the steady scroll. Without virtualization it is seconds.
+    // best run is judged. Frame times come in whole 60 Hz frames (16.7 ms). The p95 may span at
+    // most 5 frames while scrolling steadily (33–67 ms measured), and at most 6 in the full sweep:
+    // on 2026-11-30 the sweep's p95 was 83.3 ms with the machine alone, and 100.0 ms in all three
+    // attempts while the other fork trained. Without virtualization it is seconds.
     const FRAME_MS = 1000 / 60;
     const p95Limit = { steady: 5 * FRAME_MS + 2, sweep: 6 * FRAME_MS + 2 };
     const smooth = (s: FrameStats, mode: 'steady' | 'sweep') => s.medianMs < 34 && s.p95Ms < p95Limit[mode];

@@ -10,14 +10,15 @@
 // slowest (caches fill, plans compile; 10 s against a steady 6–7 s for UNet-16 at 128² here), so
 // planning from it errs on the safe side and gives away a quarter of the budget; planning after a
 // warm-up of two epochs measures a steady epoch. Every epoch also writes its checkpoints (`last`
-// with the optimizer's moments and the weight average, `best` when validation improved): 0.2 s
-// for UNet-16, 0.9–1.2 s for ResNet34-UNet-32 (its `last` is 185 MB) against a 4–5 s epoch. Left out of
-// the estimate, they stopped a ten-minute ResNet34-UNet-32 run at 114 of its 142 planned epochs,
-// the rate still at 10 % of its peak. So the plan adds the writes after the epoch before the measured one
-// (none when planning after the first epoch, whose start-up slowness already errs on the safe
-// side). Before each later epoch the budget is checked again with the last epoch's whole cycle,
-// writes included: if the machine got slower and the next epoch would end past the budget, the
-// run stops there, keeping its best checkpoint, with the schedule not fully annealed.
+// with the optimizer's moments and the weight average, `best` when validation improved): 0.1–0.2 s
+// for UNet-16, 0.9–1.2 s for ResNet34-UNet-32 (its `last` is 185 MB) against a 4–5 s epoch.
+// Left out of the estimate, they stopped a ten-minute ResNet34-UNet-32 run at 114 of its 142
+// planned epochs, the rate still at 10 % of its peak. So the plan adds the writes timed after the
+// epoch before the measured one (none when planning after the first epoch, whose start-up
+// slowness already errs on the safe side). Before each later epoch the budget is checked again
+// with the last epoch's whole cycle, writes included: if the machine got slower and the next
+// epoch would end past the budget, the run stops there, keeping its best checkpoint, with the
+// schedule not fully annealed.
 
 export interface BudgetPlan {
   /** Epochs the run will train in all (at least 1, at most the config's `epochs`). */
