@@ -1,22 +1,13 @@
 // Writes a file so that readers see the old bytes or the new ones, never a torn file: temp file
 // in the same folder, fsync, rename over. The replaced file is kept as a numbered version.
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
+import { writeSyncedTempBeside } from '../engine/util/synced-temp-file';
 
 export const VERSIONS_DIR = '.versions';
 
 export function writeFileAtomic(path: string, data: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
-  const fd = openSync(tmp, 'w');
-  try {
-    let off = 0;
-    while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  renameSync(writeSyncedTempBeside(path, data), path);
 }
 
 /** Earlier versions of a file, newest first. */

@@ -2,20 +2,11 @@
 // hard link to the final name (which fails if the name exists, so a file appearing meanwhile is
 // not replaced either), then the temp name is removed. Where the filesystem has no hard links
 // (FAT/exFAT drives) it checks the name and renames instead.
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, linkSync, renameSync, unlinkSync } from 'node:fs';
+import { writeSyncedTempBeside } from '../util/synced-temp-file';
 
 export function writeNewFileAtomic(path: string, data: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
-  const fd = openSync(tmp, 'wx');
-  try {
-    let off = 0;
-    while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  const tmp = writeSyncedTempBeside(path, data);
   const exists = () => new Error(`${path}: already exists; not replaced`);
   try {
     linkSync(tmp, path);
