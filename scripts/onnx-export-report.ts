@@ -28,6 +28,7 @@ import { buildModel } from '../src/engine/models/build-model';
 import { loadCheckpoint } from '../src/engine/train/checkpoint';
 import type { ModelName } from '../src/engine/types';
 import { randomizeBatchNorms } from '../tests/helpers/batch-norms';
+import { centreHead, maskDisagreements, toNchw } from '../tests/helpers/onnx-compare';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,43 +38,11 @@ const size = Number(arg('size') ?? 256);
 const models = (arg('models') ?? 'unet,resnet34_unet').split(',') as ModelName[];
 const work = mkdtempSync(join(tmpdir(), 'onnx-report-'));
 
-function toNchw(x: Float32Array, n: number, h: number, w: number, c: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let b = 0; b < n; b++) for (let y = 0; y < h; y++) for (let z = 0; z < w; z++) for (let k = 0; k < c; k++) out[((b * c + k) * h + y) * w + z] = x[((b * h + y) * w + z) * c + k]!;
-  return out;
-}
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 };
-const differing = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (a[i]! > 0.5 !== b[i]! > 0.5) n++;
-  return n;
-};
-
-/** The head's bias shifted so half of the pixels are foreground (random batch norms push them all to one side). */
-function centreHead(m: tf.LayersModel, x: tf.Tensor): void {
-  const head = (m.outputs[0]!.sourceLayer as tf.layers.Layer).inboundNodes[0]!.inboundLayers[0]! as tf.layers.Layer;
-  const logits = tf.model({ inputs: m.inputs, outputs: head.output as tf.SymbolicTensor });
-  // logits.predict, not predictFast: the native plan fuses the head's sigmoid, outside this sub-model.
-  const v = Array.from(tf.tidy(() => (logits.predict(x) as tf.Tensor).dataSync())).sort((a, b) => a - b);
-  const [kernel, bias] = head.getWeights(); // the variables' own tensors: not disposed here
-  // The threshold goes into a gap between two logits near the median, so no pixel sits on 0.5
-  // itself (where float noise of 1e-7 would decide its side).
-  let k = v.length >> 1;
-  for (let d = 0; d < v.length >> 2; d++) {
-    const i = (v.length >> 1) + (d % 2 ? -(d >> 1) - 1 : d >> 1);
-    if (v[i + 1]! - v[i]! > 1e-5) {
-      k = i;
-      break;
-    }
-  }
-  const shifted = tf.sub(bias!, (v[k]! + v[k + 1]!) / 2);
-  head.setWeights([kernel!, shifted]);
-  shifted.dispose();
-}
 
 async function ortRun(file: string, x: Float32Array, dims: number[]) {
   let t = performance.now();
@@ -126,14 +95,14 @@ for (const model of models) {
       ortBatch2Ms: Math.round(two.runMs),
       maxDiffBatch2: two.out.length ? maxAbs(two.out, fast) : null,
       maxDiffBatch1: maxAbs(one.out, fast.subarray(0, size * size)),
-      maskPixelsDiffering: `${differing(two.out, fast)} of ${fast.length}`,
+      maskPixelsDiffering: `${maskDisagreements(two.out, fast)} of ${fast.length}`,
       foreground: +(Array.from(fast).filter((v) => v > 0.5).length / fast.length).toFixed(3),
       nonFinite: { studio: fast.filter((v) => !Number.isFinite(v)).length, onnxruntime: two.out.filter((v) => !Number.isFinite(v)).length },
     };
     if (fp16 && !process.argv.includes('--no-fp16-torch')) {
       const t = torchFp16(file, x, [2, 3, size, size]);
       row.torchFp16MaxDiff = maxAbs(t, fast);
-      row.torchFp16MaskPixelsDiffering = differing(t, fast);
+      row.torchFp16MaskPixelsDiffering = maskDisagreements(t, fast);
     }
     rows.push(row);
     console.log(JSON.stringify(row));
@@ -157,7 +126,7 @@ if (ckpt && photos) {
   const file = join(work, 'trained.onnx');
   writeFileSync(file, ex.bytes);
   const r = await ortRun(file, toNchw(xs, files.length, s, s, 3), [files.length, 3, s, s]);
-  const row = { model: `trained ${loaded.meta.config.model} b${loaded.meta.config.base} ${s}² on ${files.length} photos`, bytes: ex.bytes.byteLength, maxDiff: maxAbs(r.out, fast), maskPixelsDiffering: `${differing(r.out, fast)} of ${fast.length}`, foreground: +(Array.from(fast).filter((v) => v > 0.5).length / fast.length).toFixed(3) };
+  const row = { model: `trained ${loaded.meta.config.model} b${loaded.meta.config.base} ${s}² on ${files.length} photos`, bytes: ex.bytes.byteLength, maxDiff: maxAbs(r.out, fast), maskPixelsDiffering: `${maskDisagreements(r.out, fast)} of ${fast.length}`, foreground: +(Array.from(fast).filter((v) => v > 0.5).length / fast.length).toFixed(3) };
   rows.push(row);
   console.log(JSON.stringify(row));
   loaded.model.dispose();

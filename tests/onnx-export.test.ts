@@ -22,45 +22,12 @@ import { modelToOnnx, type OnnxExport } from '../src/engine/export/onnx/export-o
 import { buildModel, countParams } from '../src/engine/models/build-model';
 import type { ModelName } from '../src/engine/types';
 import { randomizeBatchNorms } from './helpers/batch-norms';
+import { centreHead, maskDisagreements, toNchw } from './helpers/onnx-compare';
 import { maxAbsDiff } from './helpers/array-diff';
 
 const CHECK = join(dirname(fileURLToPath(import.meta.url)), 'helpers', 'onnx_check.py');
 const reg = await registerNativeBackend();
 const work = mkdtempSync(join(tmpdir(), 'seg-onnx-'));
-
-/** NHWC → NCHW with a plain loop (not the studio's code). */
-function toNchw(x: Float32Array, n: number, h: number, w: number, c: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let b = 0; b < n; b++)
-    for (let y = 0; y < h; y++) for (let z = 0; z < w; z++) for (let k = 0; k < c; k++) out[((b * c + k) * h + y) * w + z] = x[((b * h + y) * w + z) * c + k]!;
-  return out;
-}
-
-/**
- * Shifts the head's bias so that half of the pixels of `x` are foreground: random batch norms
- * push a deep model's logits all to one side, which would make the mask comparison vacuous.
- */
-function centreHead(m: tf.LayersModel, x: tf.Tensor): void {
-  const head = (m.outputs[0]!.sourceLayer as tf.layers.Layer).inboundNodes[0]!.inboundLayers[0]! as tf.layers.Layer;
-  const logits = tf.model({ inputs: m.inputs, outputs: head.output as tf.SymbolicTensor });
-  const v = Array.from(tf.tidy(() => (logits.predict(x) as tf.Tensor).dataSync())).sort((a, b) => a - b);
-  const [kernel, bias] = head.getWeights(); // the variables' own tensors: not disposed here
-  // The threshold goes into a gap between two logits near the median, so no pixel sits on 0.5
-  // itself (where float noise of 1e-7 would decide its side).
-  let k = v.length >> 1;
-  for (let d = 0; d < v.length >> 2; d++) {
-    const i = (v.length >> 1) + (d % 2 ? -(d >> 1) - 1 : d >> 1);
-    if (v[i + 1]! - v[i]! > 1e-5) {
-      k = i;
-      break;
-    }
-  }
-  const shifted = tf.sub(bias!, (v[k]! + v[k + 1]!) / 2);
-  head.setWeights([kernel!, shifted]);
-  shifted.dispose();
-}
-
-const maskDisagreements = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).filter((v, i) => v > 0.5 !== b[i]! > 0.5).length;
 
 async function runOrt(file: string, x: Float32Array, dims: number[]): Promise<{ data: Float32Array; dims: readonly number[] }> {
   const session = await ort.InferenceSession.create(file);
