@@ -18,7 +18,7 @@ import { ensureRendererBuilt } from './build-renderer';
 import { startStudioServer, type StudioServer } from './studio-server';
 import { launchBrowser, screenshot, type BrowserSession } from './browser';
 import { acquireExclusive } from './exclusive';
-import { paintedPixels, waitImagesLoaded } from './page-helpers';
+import { paintedPixels, strokeAcross, waitImagesLoaded, waitPainted } from './page-helpers';
 import { studioApi, type TestApi } from './studio-api';
 import { readBackMasks } from '../helpers/mask-check';
 
@@ -39,32 +39,6 @@ function count(data: Uint8Array, pred: (v: number) => boolean): number {
 }
 
 const trimapPet = (v: number) => v === 1 || v === 3;
-
-/** Waits until the overlay canvas has been painted from a loaded mask with exactly `n` pet pixels. */
-async function waitOverlayCount(page: Page, n: number): Promise<void> {
-  await page.waitForFunction(
-    ({ sel, n }) => {
-      const c = document.querySelector(sel) as HTMLCanvasElement | null;
-      if (!c) return false;
-      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      let k = 0;
-      for (let i = 3; i < d.length; i += 4) if (d[i]) k++;
-      return k === n;
-    },
-    { sel: OVERLAY, n },
-    { polling: 100, timeout: 20_000 },
-  );
-}
-
-/** A drag across the stage from (fx0, fy) to (fx1, fy), as fractions of the photo's box. */
-async function stroke(page: Page, fx0: number, fx1: number, fy: number): Promise<void> {
-  const box = (await page.locator('.stage-inner').boundingBox())!;
-  const y = box.y + box.height * fy;
-  await page.mouse.move(box.x + box.width * fx0, y);
-  await page.mouse.down();
-  for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width * (fx0 + ((fx1 - fx0) * i) / 10), y);
-  await page.mouse.up();
-}
 
 describe.sequential('labeling, predictions as labels, resume and export', () => {
   let tmp: string;
@@ -119,12 +93,12 @@ describe.sequential('labeling, predictions as labels, resume and export', () => 
 
     await page.goto(`${server.url}/#/sample/${editId}/${sampleId}`);
     await waitImagesLoaded(page, '.stage-photo', 1);
-    await waitOverlayCount(page, petBefore);
+    await waitPainted(page, OVERLAY, petBefore);
 
     // Brush across the top edge (background there): the saved trimap gains pet pixels.
     await page.keyboard.press('b');
     await page.keyboard.press(']');
-    await stroke(page, 0.05, 0.9, 0.05);
+    await strokeAcross(page, 0.05, 0.9, 0.05, 10);
     const painted = await paintedPixels(page, OVERLAY);
     expect(painted).toBeGreaterThan(petBefore + 100);
     await page.getByRole('button', { name: /Save mask/ }).click();
@@ -146,7 +120,7 @@ describe.sequential('labeling, predictions as labels, resume and export', () => 
 
     // Erase through the middle (the pet) and save with Ctrl+S.
     await page.keyboard.press('e');
-    await stroke(page, 0.2, 0.8, 0.5);
+    await strokeAcross(page, 0.2, 0.8, 0.5, 10);
     const erased = await paintedPixels(page, OVERLAY);
     expect(erased).toBeLessThan(painted - 100);
     await page.keyboard.press('Control+s');
@@ -160,7 +134,7 @@ describe.sequential('labeling, predictions as labels, resume and export', () => 
     // A reload shows the saved mask (from disk, not the editor's memory) and both versions.
     await page.reload();
     await waitImagesLoaded(page, '.stage-photo', 1);
-    await waitOverlayCount(page, erased);
+    await waitPainted(page, OVERLAY, erased);
     await page.getByText('2 earlier mask version(s)').waitFor();
     expect(await page.getByRole('button', { name: /^Saved/ }).isDisabled()).toBe(true);
     await screenshot(page, '20-mask-saved-reloaded');
@@ -183,7 +157,7 @@ describe.sequential('labeling, predictions as labels, resume and export', () => 
     // A blob of brush strokes over the middle of the photo, then Ctrl+S.
     await page.keyboard.press('b');
     for (let i = 0; i < 3; i++) await page.keyboard.press(']');
-    for (const fy of [0.35, 0.45, 0.55, 0.65]) await stroke(page, 0.3, 0.7, fy);
+    for (const fy of [0.35, 0.45, 0.55, 0.65]) await strokeAcross(page, 0.3, 0.7, fy, 10);
     const painted = await paintedPixels(page, OVERLAY);
     expect(painted).toBeGreaterThan(1000);
     await page.keyboard.press('Control+s');
@@ -234,10 +208,10 @@ describe.sequential('labeling, predictions as labels, resume and export', () => 
 
     await page.goto(`${server.url}/#/sample/${trainId}/${sampleId}`);
     await waitImagesLoaded(page, '.stage-photo', 1);
-    await waitOverlayCount(page, count(before.data, trimapPet));
+    await waitPainted(page, OVERLAY, count(before.data, trimapPet));
     await page.getByLabel('Prediction of').selectOption(String(runId));
     await page.getByRole('button', { name: 'Use prediction as label' }).click();
-    await waitOverlayCount(page, predPet);
+    await waitPainted(page, OVERLAY, predPet);
     await screenshot(page, '22-prediction-as-label');
     // Ctrl+S saves even with the focus in the run picker (no browser "save page" instead).
     await page.getByLabel('Prediction of').focus();

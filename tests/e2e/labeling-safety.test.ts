@@ -25,7 +25,7 @@ import { ensureRendererBuilt } from './build-renderer';
 import { startStudioServer, type StudioServer } from './studio-server';
 import { launchBrowser, screenshot, type BrowserSession } from './browser';
 import { acquireExclusive } from './exclusive';
-import { paintedPixels, waitImagesLoaded } from './page-helpers';
+import { paintedPixels, strokeAcross, waitImagesLoaded, waitPainted } from './page-helpers';
 import { studioApi, type TestApi } from './studio-api';
 
 const BUNDLED = resolve(import.meta.dirname, '../../resources/sample-dataset');
@@ -53,32 +53,6 @@ async function petPixels(src: string | Uint8Array, isPet: (v: number) => boolean
 }
 const trimapPet = (v: number) => v === 1 || v === 3;
 const sum = (a: Uint8Array) => a.reduce((n, v) => n + v, 0);
-
-/** A drag across the stage from (fx0, fy) to (fx1, fy), as fractions of the photo's box. */
-async function stroke(page: Page, fx0: number, fx1: number, fy: number): Promise<void> {
-  const box = (await page.locator('.stage-inner').boundingBox())!;
-  const y = box.y + box.height * fy;
-  await page.mouse.move(box.x + box.width * fx0, y);
-  await page.mouse.down();
-  for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + box.width * (fx0 + ((fx1 - fx0) * i) / 8), y);
-  await page.mouse.up();
-}
-
-/** Waits until a canvas shows exactly `n` painted pixels. */
-async function waitPainted(page: Page, sel: string, n: number): Promise<void> {
-  await page.waitForFunction(
-    ({ sel, n }) => {
-      const c = document.querySelector(sel) as HTMLCanvasElement | null;
-      if (!c) return false;
-      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      let k = 0;
-      for (let i = 3; i < d.length; i += 4) if (d[i]) k++;
-      return k === n;
-    },
-    { sel, n },
-    { polling: 100, timeout: 20_000 },
-  );
-}
 
 describe.sequential('label editor safety, first start copy, prediction overlay, grid keys, augmentation reset', () => {
   let tmp: string;
@@ -181,7 +155,7 @@ describe.sequential('label editor safety, first start copy, prediction overlay, 
     await waitPainted(page, OVERLAY, sum(before));
     await page.keyboard.press('b');
     await page.keyboard.press(']');
-    await stroke(page, 0.05, 0.9, 0.04);
+    await strokeAcross(page, 0.05, 0.9, 0.04, 8);
     const painted = await paintedPixels(page, OVERLAY);
     expect(painted).toBeGreaterThan(sum(before) + 100);
     const hint = page.getByTestId('undo-state');
@@ -223,7 +197,7 @@ describe.sequential('label editor safety, first start copy, prediction overlay, 
     await waitPainted(page, OVERLAY, onDisk);
     await page.keyboard.press('b');
     await page.keyboard.press(']');
-    await stroke(page, 0.05, 0.9, 0.04);
+    await strokeAcross(page, 0.05, 0.9, 0.04, 8);
     const painted = await paintedPixels(page, OVERLAY);
     expect(painted).toBeGreaterThan(onDisk + 100);
     const dialog = page.getByRole('alertdialog', { name: 'Unsaved label edits' });
@@ -292,7 +266,7 @@ describe.sequential('label editor safety, first start copy, prediction overlay, 
     // A nav bar link with "Save and leave": the file on disk gets the strokes, then the page goes.
     await page.keyboard.press('b');
     await page.keyboard.press(']');
-    await stroke(page, 0.05, 0.9, 0.04);
+    await strokeAcross(page, 0.05, 0.9, 0.04, 8);
     const again = await paintedPixels(page, OVERLAY);
     expect(again).toBeGreaterThan(onDisk + 100);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs' }).click();

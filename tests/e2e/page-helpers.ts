@@ -63,3 +63,29 @@ export function imageFingerprints(page: Page, selector: string): Promise<string[
     return out;
   }, selector);
 }
+
+/** Waits until the canvas at `selector` shows exactly `n` painted (non-transparent) pixels. */
+export async function waitPainted(page: Page, selector: string, n: number): Promise<void> {
+  await page.waitForFunction(
+    ({ sel, n }) => {
+      const c = document.querySelector(sel) as HTMLCanvasElement | null;
+      if (!c) return false;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let k = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i]) k++;
+      return k === n;
+    },
+    { sel: selector, n },
+    { polling: 100, timeout: 20_000 },
+  );
+}
+
+/** A mouse drag across the labeling stage from (fx0, fy) to (fx1, fy), as fractions of the photo's box, in `steps` moves. */
+export async function strokeAcross(page: Page, fx0: number, fx1: number, fy: number, steps: number): Promise<void> {
+  const box = (await page.locator('.stage-inner').boundingBox())!;
+  const y = box.y + box.height * fy;
+  await page.mouse.move(box.x + box.width * fx0, y);
+  await page.mouse.down();
+  for (let i = 1; i <= steps; i++) await page.mouse.move(box.x + box.width * (fx0 + ((fx1 - fx0) * i) / steps), y);
+  await page.mouse.up();
+}
