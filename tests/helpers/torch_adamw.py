@@ -19,38 +19,20 @@ Optimizer variants, each from the same weights with the same gradients and learn
 Losses: ref.bce_dice(p, y, bce_weight, dice_weight) and its gradient with respect to p.
 Exits non-zero with a message on stderr on any problem.
 """
-import json
 import os
 import sys
 
 try:
-    import numpy as np
     import torch
     from torch import nn
+
+    from f32_blob import Blob, read, read_request, write_result
 except ImportError as err:
     raise SystemExit(f"AdamW parity needs torch and numpy in {sys.executable} (Debian: apt-get install python3-torch "
                      f"python3-numpy; or set SEG_STUDIO_PYTHON): {err}")
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 import torch_reference_models as ref  # noqa: E402
-
-
-class Blob:
-    def __init__(self):
-        self.parts, self.size = [], 0
-
-    def put(self, array):
-        a = np.ascontiguousarray(array, dtype="<f4")
-        spec = {"shape": list(a.shape), "offset": self.size}
-        self.parts.append(a.reshape(-1))
-        self.size += a.size
-        return spec
-
-
-def read(blob, spec, shape=None):
-    shape = spec["shape"] if shape is None else shape
-    n = int(np.prod(shape)) if shape else 1
-    return blob[spec["offset"]:spec["offset"] + n].reshape(shape)
 
 
 def param_groups(net, variant, wd):
@@ -106,17 +88,11 @@ def main():
         raise SystemExit("usage: torch_adamw.py DIR")
     d = sys.argv[1]
     torch.set_num_threads(1)
-    with open(os.path.join(d, "request.json")) as f:
-        req = json.load(f)
-    blob = np.fromfile(os.path.join(d, req["blob"]), dtype="<f4")
+    req, blob = read_request(d)
     out = Blob()
     optim = {c["name"]: run_optim(c, blob, out) for c in req.get("optim", [])}
     losses = {c["name"]: run_loss(c, blob, out) for c in req.get("losses", [])}
-    with open(os.path.join(d, "out.bin"), "wb") as f:
-        for part in out.parts:
-            part.tofile(f)
-    with open(os.path.join(d, "result.json"), "w") as f:
-        json.dump({"blob": "out.bin", "torch": torch.__version__, "optim": optim, "losses": losses}, f)
+    write_result(d, out, {"torch": torch.__version__, "optim": optim, "losses": losses})
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ parameter and stat/<key> for every running mean/var after the step (PyTorch layo
 "encoder" torchvision/layer1..4 and reference/layer1..4 (NHWC). Exits non-zero with a message on stderr on any problem.
 """
 import contextlib
-import json
 import os
 import sys
 
@@ -24,6 +23,8 @@ try:
     import torch
     import torchvision
     from torch import nn
+
+    from f32_blob import Blob, read, read_request, write_result
 except ImportError as err:
     raise SystemExit(f"PyTorch parity needs torch, torchvision and numpy in {sys.executable} (Debian: apt-get install "
                      f"python3-torch python3-torchvision python3-numpy; or set SEG_STUDIO_PYTHON): {err}")
@@ -32,15 +33,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import torch_reference_models as ref  # noqa: E402
 
 
-class Blob:
+class NamedBlob(Blob):
+    """Output tensors by name ("case/kind/key"), so each case's result can list its own."""
+
     def __init__(self):
-        self.parts, self.size, self.index = [], 0, {}
+        super().__init__()
+        self.index = {}
 
     def put(self, name, array):
-        a = np.ascontiguousarray(array, dtype="<f4")
-        self.index[name] = {"shape": list(a.shape), "offset": self.size}
-        self.parts.append(a.reshape(-1))
-        self.size += a.size
+        self.index[name] = super().put(array)
 
 
 @contextlib.contextmanager
@@ -55,11 +56,6 @@ def no_default_init():
     finally:
         for cls, fn in saved:
             cls.reset_parameters = fn
-
-
-def read(blob, spec):
-    n = int(np.prod(spec["shape"])) if spec["shape"] else 1
-    return blob[spec["offset"]:spec["offset"] + n].reshape(spec["shape"])
 
 
 def nchw(a):
@@ -139,18 +135,12 @@ def main():
         raise SystemExit("usage: torch_parity.py DIR")
     d = sys.argv[1]
     torch.set_num_threads(2)
-    with open(os.path.join(d, "request.json")) as f:
-        req = json.load(f)
-    blob = np.fromfile(os.path.join(d, req["blob"]), dtype="<f4")
-    out = Blob()
+    req, blob = read_request(d)
+    out = NamedBlob()
     results = {c["name"]: run_case(c, blob, out) for c in req["cases"]}
     for name, r in results.items():
         r["tensors"] = {k[len(name) + 1:]: v for k, v in out.index.items() if k.startswith(name + "/")}
-    with open(os.path.join(d, "out.bin"), "wb") as f:
-        for part in out.parts:
-            part.tofile(f)
-    with open(os.path.join(d, "result.json"), "w") as f:
-        json.dump({"blob": "out.bin", "torch": torch.__version__, "cases": results}, f)
+    write_result(d, out, {"torch": torch.__version__, "cases": results})
 
 
 if __name__ == "__main__":
