@@ -10,18 +10,16 @@
 //   Save writes it, and the file read back by sharp holds exactly the pixels on screen;
 // - the save's labeling effort is in the studio's SQLite file (3 clicks, 1 stroke, started from
 //   the click model's run) and the dataset page shows the summary.
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ensureRendererBuilt } from './build-renderer';
 import { startStudioServer, type StudioServer } from './studio-server';
 import { launchBrowser, screenshot, type BrowserSession } from './browser';
-import { acquireExclusive } from './exclusive';
+import { beginE2E, endE2E } from './e2e-lifecycle';
 import { waitImagesLoaded } from './page-helpers';
 import { studioApi, type TestApi } from './studio-api';
 
@@ -84,9 +82,7 @@ describe.sequential('click-to-segment in the label editor', () => {
   let truth: { width: number; height: number; pet: Uint8Array; trimap: Uint8Array };
 
   beforeAll(async () => {
-    release = await acquireExclusive();
-    await ensureRendererBuilt();
-    tmp = mkdtempSync(join(tmpdir(), 'seg-e2e-click-'));
+    ({ release, tmp } = await beginE2E('seg-e2e-click-'));
     // An Oxford folder has a trimap for every photo; a folder of images/ and masks/ may have
     // photos without one. The masks are the trimaps' pet + border as 0/255.
     dataRoot = join(tmp, 'pets');
@@ -110,12 +106,7 @@ describe.sequential('click-to-segment in the label editor', () => {
     await page.goto(server.pageUrl);
   }, 10 * 60_000);
 
-  afterAll(async () => {
-    await session?.close();
-    await server?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-    release();
-  }, 60_000);
+  afterAll(() => endE2E({ session, server, tmp, release }), 60_000);
 
   it('offers to train a click model when there is none, and the button starts an interactive run', async () => {
     await page.goto(`${server.url}/#/sample/${datasetId}/${STEM}`);

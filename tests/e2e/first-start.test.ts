@@ -3,15 +3,13 @@
 // path), the remembered list shows it with its counts, the download button is there, the browser
 // offers no native folder dialog (typed path only), and the augmentation preview works on a
 // sample photo. Prints the time from server start to the first augmentation preview shown.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ensureRendererBuilt } from './build-renderer';
 import { startStudioServer, type StudioServer } from './studio-server';
 import { launchBrowser, screenshot, type BrowserSession } from './browser';
-import { acquireExclusive } from './exclusive';
+import { beginE2E, endE2E } from './e2e-lifecycle';
 import { waitImagesLoaded } from './page-helpers';
 
 describe.sequential('first start with an empty data folder', () => {
@@ -23,9 +21,7 @@ describe.sequential('first start with an empty data folder', () => {
   let t0 = 0;
 
   beforeAll(async () => {
-    release = await acquireExclusive();
-    await ensureRendererBuilt();
-    tmp = mkdtempSync(join(tmpdir(), 'seg-e2e-first-'));
+    ({ release, tmp } = await beginE2E('seg-e2e-first-'));
     // The browser starts first so the measured time is the studio's, not Chromium's launch.
     session = await launchBrowser();
     page = session.page;
@@ -33,12 +29,7 @@ describe.sequential('first start with an empty data folder', () => {
     server = await startStudioServer({ dataDir: join(tmp, 'data'), datasetsRoot: tmp, openSample: true });
   }, 10 * 60_000);
 
-  afterAll(async () => {
-    await session?.close();
-    await server?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-    release();
-  }, 60_000);
+  afterAll(() => endE2E({ session, server, tmp, release }), 60_000);
 
   it('shows the sample dataset at once, with its counts, the download button, and no folder dialog', async () => {
     await page.goto(server.pageUrl);

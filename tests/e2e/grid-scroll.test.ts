@@ -2,15 +2,13 @@
 // shrunk and written under 7,390 names in a temp folder, so the server really makes a thumbnail
 // per visible name). Scrolls the grid programmatically and measures frame time with
 // requestAnimationFrame deltas; asserts the grid stays virtualized and frames stay sane.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRendererBuilt } from './build-renderer';
 import { startStudioServer, type StudioServer } from './studio-server';
 import { launchBrowser, screenshot, type BrowserSession } from './browser';
-import { acquireExclusive } from './exclusive';
+import { beginE2E, endE2E } from './e2e-lifecycle';
 import { waitImagesLoaded } from './page-helpers';
 
 const FIXTURE_IMAGES = resolve(import.meta.dirname, '../fixtures/oxford-mini/images');
@@ -31,9 +29,7 @@ describe('thumbnail grid with 7,390 images', () => {
   let release: () => void = () => undefined;
 
   beforeAll(async () => {
-    release = await acquireExclusive();
-    await ensureRendererBuilt();
-    tmp = mkdtempSync(join(tmpdir(), 'seg-e2e-grid-'));
+    ({ release, tmp } = await beginE2E('seg-e2e-grid-'));
     const root = join(tmp, 'big');
     mkdirSync(join(root, 'images'), { recursive: true });
     mkdirSync(join(root, 'masks'), { recursive: true });
@@ -51,12 +47,7 @@ describe('thumbnail grid with 7,390 images', () => {
     await session.page.getByTestId('sample-count').filter({ hasText: '7,390 images' }).waitFor({ timeout: 10 * 60_000 });
   }, 20 * 60_000);
 
-  afterAll(async () => {
-    await session?.close();
-    await server?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-    release();
-  }, 60_000);
+  afterAll(() => endE2E({ session, server, tmp, release }), 60_000);
 
   it('renders only visible rows and scrolls at a sane frame time', async () => {
     const page = session.page;

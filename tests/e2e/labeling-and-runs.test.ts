@@ -7,17 +7,15 @@
 // To keep the file fast, the tiny run is started through the API (the run form has its own
 // test in studio-flow) as soon as the server is up, so it trains while the labeling tests run
 // on another copy of the dataset.
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ensureRendererBuilt } from './build-renderer';
 import { startStudioServer, type StudioServer } from './studio-server';
 import { launchBrowser, screenshot, type BrowserSession } from './browser';
-import { acquireExclusive } from './exclusive';
+import { beginE2E, endE2E } from './e2e-lifecycle';
 import { paintedPixels, strokeAcross, waitImagesLoaded, waitPainted } from './page-helpers';
 import { studioApi, type TestApi } from './studio-api';
 import { readBackMasks } from '../helpers/mask-check';
@@ -55,9 +53,7 @@ describe.sequential('labeling, predictions as labels, resume and export', () => 
   let runId = 0;
 
   beforeAll(async () => {
-    release = await acquireExclusive();
-    await ensureRendererBuilt();
-    tmp = mkdtempSync(join(tmpdir(), 'seg-e2e-label-'));
+    ({ release, tmp } = await beginE2E('seg-e2e-label-'));
     trainDir = join(tmp, 'pets-train');
     editDir = join(tmp, 'pets-edit');
     genericDir = join(tmp, 'generic-mini');
@@ -77,12 +73,7 @@ describe.sequential('labeling, predictions as labels, resume and export', () => 
     await page.goto(server.pageUrl);
   }, 10 * 60_000);
 
-  afterAll(async () => {
-    await session?.close();
-    await server?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-    release();
-  }, 60_000);
+  afterAll(() => endE2E({ session, server, tmp, release }), 60_000);
 
   it('saves a painted mask (button and Ctrl+S) as a trimap, keeps versions, and shows it after a reload', async () => {
     const sampleId = 'Abyssinian_11';

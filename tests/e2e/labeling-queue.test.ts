@@ -3,17 +3,15 @@
 // draws each label's difference with the prediction over its photo (the overlay's red and blue
 // pixels read back from the page); "Next" in
 // the label editor opens the top of the queue.
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ensureRendererBuilt } from './build-renderer';
 import { startStudioServer, type StudioServer } from './studio-server';
 import { launchBrowser, screenshot, type BrowserSession } from './browser';
-import { acquireExclusive } from './exclusive';
+import { beginE2E, endE2E } from './e2e-lifecycle';
 import { waitImagesLoaded } from './page-helpers';
 import { studioApi, type TestApi } from './studio-api';
 
@@ -32,9 +30,7 @@ describe('labeling queue in the browser', () => {
   let runId = 0;
 
   beforeAll(async () => {
-    release = await acquireExclusive();
-    await ensureRendererBuilt();
-    tmp = mkdtempSync(join(tmpdir(), 'seg-e2e-queue-'));
+    ({ release, tmp } = await beginE2E('seg-e2e-queue-'));
     const dataRoot = join(tmp, 'pets');
     cpSync(join(FIXTURE, 'images'), join(dataRoot, 'images'), { recursive: true });
     mkdirSync(join(dataRoot, 'masks'));
@@ -58,12 +54,7 @@ describe('labeling queue in the browser', () => {
     await page.goto(server.pageUrl);
   }, 10 * 60_000);
 
-  afterAll(async () => {
-    await session?.close();
-    await server?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-    release();
-  }, 60_000);
+  afterAll(() => endE2E({ session, server, tmp, release }), 60_000);
 
   it('lists the unlabeled photos most uncertain first, with the model version, and Next opens the top one', async () => {
     const q = await api.queue.get({ datasetId, kind: 'unlabeled' });

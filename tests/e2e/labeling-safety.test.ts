@@ -13,18 +13,16 @@
 // - the augmentation preview resets to defaults and says that training squashes photos to squares.
 // One server, one browser; the tiny run trains (through the API) while the first checks run.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dialog, Page } from 'playwright-core';
 import { augmentConfigSchema } from '../../src/shared/run-config';
-import { ensureRendererBuilt } from './build-renderer';
 import { startStudioServer, type StudioServer } from './studio-server';
 import { launchBrowser, screenshot, type BrowserSession } from './browser';
-import { acquireExclusive } from './exclusive';
+import { beginE2E, endE2E } from './e2e-lifecycle';
 import { paintedPixels, strokeAcross, waitImagesLoaded, waitPainted } from './page-helpers';
 import { studioApi, type TestApi } from './studio-api';
 
@@ -71,10 +69,8 @@ describe.sequential('label editor safety, first start copy, prediction overlay, 
   let leaveAnswer: 'accept' | 'dismiss' = 'accept';
 
   beforeAll(async () => {
-    release = await acquireExclusive();
-    await ensureRendererBuilt();
+    ({ release, tmp } = await beginE2E('seg-e2e-safety-'));
     bundledBefore = hashes(BUNDLED);
-    tmp = mkdtempSync(join(tmpdir(), 'seg-e2e-safety-'));
     dataDir = join(tmp, 'data');
     server = await startStudioServer({ dataDir, datasetsRoot: tmp, openSample: true });
     api = studioApi(server);
@@ -95,12 +91,7 @@ describe.sequential('label editor safety, first start copy, prediction overlay, 
     await page.goto(server.pageUrl);
   }, 10 * 60_000);
 
-  afterAll(async () => {
-    await session?.close();
-    await server?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-    release();
-  }, 60_000);
+  afterAll(() => endE2E({ session, server, tmp, release }), 60_000);
 
   it('opens a copy of the bundled sample in the data folder; the thumbnail grid is one Tab stop moved by arrow keys', async () => {
     expect(copyRoot).toBe(join(dataDir, 'datasets', 'sample-dataset'));

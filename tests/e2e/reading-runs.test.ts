@@ -8,17 +8,15 @@
 // markers in each run's own colour (checked on the rendered pixels).
 //
 // One server, one browser, three small runs on the 16-photo fixture.
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { ensureRendererBuilt } from './build-renderer';
 import { startStudioServer, type StudioServer } from './studio-server';
 import { launchBrowser, screenshot, type BrowserSession } from './browser';
-import { acquireExclusive } from './exclusive';
+import { beginE2E, endE2E } from './e2e-lifecycle';
 import { paintedPixels } from './page-helpers';
 import { studioApi, type TestApi } from './studio-api';
 
@@ -61,9 +59,7 @@ describe.sequential('reading and starting runs', () => {
   let runB = 0;
 
   beforeAll(async () => {
-    release = await acquireExclusive();
-    await ensureRendererBuilt();
-    tmp = mkdtempSync(join(tmpdir(), 'seg-e2e-reading-'));
+    ({ release, tmp } = await beginE2E('seg-e2e-reading-'));
     datasetDir = join(tmp, 'pets');
     dataDir = join(tmp, 'data');
     cpSync(OXFORD, datasetDir, { recursive: true });
@@ -75,12 +71,7 @@ describe.sequential('reading and starting runs', () => {
     await page.goto(server.pageUrl);
   }, 5 * 60_000);
 
-  afterAll(async () => {
-    await session?.close();
-    await server?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-    release();
-  }, 60_000);
+  afterAll(() => endE2E({ session, server, tmp, release }), 60_000);
 
   it('opens the New run form on a preset that fits the machine, inside a 1024×700 window', async () => {
     await page.goto(`${server.url}/#/new-run`);

@@ -3,15 +3,13 @@
 // predict with it and export masks, checking the files on disk. The fixture is copied to a
 // temp folder first, so labeling and exports never touch the repository.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ensureRendererBuilt } from './build-renderer';
 import { startStudioServer, type StudioServer } from './studio-server';
 import { launchBrowser, screenshot, type BrowserSession } from './browser';
-import { acquireExclusive } from './exclusive';
+import { beginE2E, endE2E } from './e2e-lifecycle';
 import { readBackMasks } from '../helpers/mask-check';
 import { imageFingerprints, paintedPixels, waitImagesLoaded } from './page-helpers';
 
@@ -27,9 +25,7 @@ describe.sequential('studio in a browser', () => {
   let runId = 0;
 
   beforeAll(async () => {
-    release = await acquireExclusive();
-    await ensureRendererBuilt();
-    tmp = mkdtempSync(join(tmpdir(), 'seg-e2e-flow-'));
+    ({ release, tmp } = await beginE2E('seg-e2e-flow-'));
     datasetDir = join(tmp, 'oxford-mini');
     cpSync(FIXTURE, datasetDir, { recursive: true });
     server = await startStudioServer({ dataDir: join(tmp, 'data'), datasetsRoot: tmp });
@@ -38,12 +34,7 @@ describe.sequential('studio in a browser', () => {
     await page.goto(server.pageUrl);
   }, 20 * 60_000);
 
-  afterAll(async () => {
-    await session?.close();
-    await server?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-    release();
-  }, 60_000);
+  afterAll(() => endE2E({ session, server, tmp, release }), 60_000);
 
   it('keeps the token out of the address bar and shows what to do first', async () => {
     await page.getByText('No dataset open yet').waitFor();

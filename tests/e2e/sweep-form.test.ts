@@ -2,15 +2,13 @@
 // with a grid of two learning rates start a sweep, its page ranks the two runs by the best valid
 // Dice the API reports for each run (checked against the runs' own epochs), and "New run with the
 // winner's settings" opens the run form holding the winner's learning rate.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ensureRendererBuilt } from './build-renderer';
 import { startStudioServer, type StudioServer } from './studio-server';
 import { launchBrowser, screenshot, type BrowserSession } from './browser';
-import { acquireExclusive } from './exclusive';
+import { beginE2E, endE2E } from './e2e-lifecycle';
 import { studioApi, type TestApi } from './studio-api';
 
 const OXFORD = resolve(import.meta.dirname, '../fixtures/oxford-mini');
@@ -24,9 +22,7 @@ describe.sequential('sweeps from the run form', () => {
   let release: () => void = () => undefined;
 
   beforeAll(async () => {
-    release = await acquireExclusive();
-    await ensureRendererBuilt();
-    tmp = mkdtempSync(join(tmpdir(), 'seg-e2e-sweep-'));
+    ({ release, tmp } = await beginE2E('seg-e2e-sweep-'));
     cpSync(OXFORD, join(tmp, 'pets'), { recursive: true });
     server = await startStudioServer({ dataDir: join(tmp, 'data'), datasetsRoot: tmp });
     api = studioApi(server);
@@ -36,12 +32,7 @@ describe.sequential('sweeps from the run form', () => {
     await page.goto(server.pageUrl);
   }, 5 * 60_000);
 
-  afterAll(async () => {
-    await session?.close();
-    await server?.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-    release();
-  }, 60_000);
+  afterAll(() => endE2E({ session, server, tmp, release }), 60_000);
 
   it('starts a sweep, ranks its runs, and opens the form with the winner’s settings', async () => {
     await page.goto(`${server.url}/#/new-run`);
