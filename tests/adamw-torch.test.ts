@@ -13,7 +13,8 @@
 //   bce_dice with the same weights (one weight 0 included).
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { BlobWriter, readF32File } from './helpers/f32-blob';
 import { endianness, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,25 +105,6 @@ function prepare(m: (typeof MODELS)[number], index: number): Prepared {
   return { name: m.name, model, mapping, trainable, initial, grads };
 }
 
-/** Float32 pieces appended to one little-endian file, each remembered by its element offset. */
-class BlobWriter {
-  private n = 0;
-  private readonly fd: number;
-  constructor(path: string) {
-    this.fd = openSync(path, 'w');
-  }
-  put(values: Float32Array, shape: number[]): { shape: number[]; offset: number } {
-    expect(values.length).toBe(shape.reduce((a, b) => a * b, 1));
-    const offset = this.n;
-    writeSync(this.fd, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    this.n += values.length;
-    return { shape, offset };
-  }
-  close(): void {
-    closeSync(this.fd);
-  }
-}
-
 function lossInputs(): { p: Float32Array; y: Float32Array } {
   const rng = new Rng(77);
   const [images, h, w] = LOSS_SHAPE as [number, number, number];
@@ -165,8 +147,7 @@ function runTorch(dir: string, prepared: Prepared[], loss: { p: Float32Array; y:
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`${SCRIPT} exited with ${code}: ${err.trim().slice(-2000)}`));
       const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as Omit<TorchResults, 'blob'>;
-      const bytes = readFileSync(join(dir, 'out.bin'));
-      resolve({ ...result, blob: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) });
+      resolve({ ...result, blob: readF32File(join(dir, 'out.bin')) });
     });
   });
 }

@@ -25,7 +25,8 @@
 // (torchvision's widths) is checked in eval mode at 64².
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { BlobWriter, readF32File } from './helpers/f32-blob';
 import { endianness, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,27 +132,6 @@ function prepare(c: Case, index: number): Prepared {
   return { c, model, mapping, initial, x, y };
 }
 
-/** Float32 pieces appended to one little-endian file, each remembered by its element offset. */
-class BlobWriter {
-  private n = 0;
-  private readonly fd: number;
-  constructor(path: string) {
-    this.fd = openSync(path, 'w');
-  }
-  put(data: ArrayLike<number>, shape: number[]): { shape: number[]; offset: number } {
-    // dataSync() is not always float32 storage (the cpu backend keeps a cast mask as bytes).
-    const values = data instanceof Float32Array ? data : Float32Array.from(data);
-    expect(values.length, `${shape} tensor`).toBe(shape.reduce((a, b) => a * b, 1));
-    const offset = this.n;
-    writeSync(this.fd, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    this.n += values.length;
-    return { shape, offset };
-  }
-  close(): void {
-    closeSync(this.fd);
-  }
-}
-
 /** Starts the PyTorch side for every case at once (one interpreter start). */
 function runTorch(dir: string, prepared: Prepared[]): Promise<TorchResults> {
   const writer = new BlobWriter(join(dir, 'in.bin'));
@@ -180,8 +160,7 @@ function runTorch(dir: string, prepared: Prepared[]): Promise<TorchResults> {
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`${SCRIPT} exited with ${code}: ${err.trim().slice(-2000)}`));
       const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { cases: Record<string, TorchCase> };
-      const bytes = readFileSync(join(dir, 'out.bin'));
-      resolve({ cases: result.cases, blob: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) });
+      resolve({ cases: result.cases, blob: readF32File(join(dir, 'out.bin')) });
     });
   });
 }
