@@ -3,6 +3,7 @@
 // ignore Range or answer 416, truncated and malicious archives, refusal to overwrite, and an
 // overwrite that replaces only what a previous download created (a user's own files stay).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fileHashes } from './helpers/file-hashes';
 import { createServer, type Server } from 'node:http';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -153,19 +154,6 @@ function serveOfficial(b: Behaviour = {}) {
 }
 const urls = { imagesUrl: () => `${base}/pets/images.tar.gz`, annotationsUrl: () => `${base}/pets/annotations.tar.gz` };
 const fast = { retryDelayMs: 5 };
-/** Everything under a folder as "relative path → sha1", to prove a dataset was left untouched. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash('sha1').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
 /** A dataset the user put together by hand (no download made it): no manifest. */
 function installOld(dest: string) {
   cpSync(join(FIXTURE, 'images'), join(dest, 'images'), { recursive: true });
@@ -181,7 +169,7 @@ function manifestHashes(dest: string): Record<string, string> {
 const sha256Of = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 /** Everything under a folder as "relative path → sha256" (including the fixture's own prefix). */
 function sha256Tree(dir: string, prefix: string): Record<string, string> {
-  return Object.fromEntries(Object.keys(snapshot(dir)).map((rel) => [`${prefix}/${rel.split('\\').join('/')}`, sha256Of(join(dir, rel))]));
+  return Object.fromEntries(Object.keys(fileHashes(dir)).map((rel) => [`${prefix}/${rel.split('\\').join('/')}`, sha256Of(join(dir, rel))]));
 }
 afterEach(() => {
   for (const d of tmp.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -199,8 +187,8 @@ describe('downloadDataset over HTTP', () => {
       ['images.tar.gz', 'downloaded', imagesTgz.length],
       ['annotations.tar.gz', 'downloaded', annotationsTgz.length],
     ]);
-    expect(snapshot(join(dest, 'images'))).toEqual(snapshot(join(FIXTURE, 'images')));
-    expect(snapshot(join(dest, 'annotations'))).toEqual(snapshot(join(FIXTURE, 'annotations')));
+    expect(fileHashes(join(dest, 'images'))).toEqual(fileHashes(join(FIXTURE, 'images')));
+    expect(fileHashes(join(dest, 'annotations'))).toEqual(fileHashes(join(FIXTURE, 'annotations')));
     // Temp and download folders are gone; only the dataset and the manifest of what it created remain.
     expect(readdirSync(dest).sort()).toEqual([MANIFEST_FILE, 'annotations', 'images']);
     // The manifest lists exactly the fixture's files, with hashes computed here from the originals.
@@ -339,11 +327,11 @@ describe('archive checks and safety', () => {
     const dest = join(freshDir(), 'pets');
     await downloadDataset({ dest, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() });
     files['/pets/images.tar.gz'] = imagesTgz.subarray(0, Math.floor(imagesTgz.length * 0.6));
-    const before = snapshot(dest);
+    const before = fileHashes(dest);
     await expect(
       downloadDataset({ dest, overwrite: true, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() }),
     ).rejects.toThrow(new RegExp(`${urls.imagesUrl()}: archive is truncated`));
-    expect(snapshot(dest)).toEqual(before);
+    expect(fileHashes(dest)).toEqual(before);
     expect(readdirSync(dest).sort()).toEqual([MANIFEST_FILE, 'annotations', 'images']);
     // verifyArchive on its own says the same for a truncated local file.
     const f = join(freshDir(), 'cut.tar.gz');
@@ -407,14 +395,14 @@ describe('archive checks and safety', () => {
     const dest = join(freshDir(), 'pets');
     installOld(dest);
     writeFileSync(join(dest, 'notes.txt'), 'my notes');
-    const before = snapshot(dest);
+    const before = fileHashes(dest);
     const err = await downloadDataset({ dest, overwrite: true, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(OverwriteRefusedError);
     expect((err as Error).message).toBe(
       `${dest} holds images/ and annotations/ that no seg-studio download created (no ${MANIFEST_FILE} lists their files); ` +
         'overwrite replaces only what a previous download put there, so nothing was changed. Move those folders away or choose another destination',
     );
-    expect(snapshot(dest)).toEqual(before);
+    expect(fileHashes(dest)).toEqual(before);
     expect(readdirSync(dest).sort()).toEqual(['annotations', 'images', 'notes.txt']);
     expect(requests).toEqual([]);
   });
@@ -465,24 +453,24 @@ describe('archive checks and safety', () => {
     const edited = Buffer.from(readFileSync(maskFile));
     edited[edited.length - 1] ^= 0xff;
     writeFileSync(maskFile, edited);
-    const before = snapshot(dest);
+    const before = fileHashes(dest);
     requests = [];
     const opts = { dest, overwrite: true, ...fast, imagesUrl: urls.imagesUrl(), annotationsUrl: urls.annotationsUrl() };
     await expect(downloadDataset(opts)).rejects.toThrow(
       `1 file(s) in ${dest} that the previous download created were changed since (annotations/trimaps/${trimap}); overwriting would lose those changes`,
     );
-    expect(snapshot(dest)).toEqual(before);
+    expect(fileHashes(dest)).toEqual(before);
     expect(requests).toEqual([]);
 
     // Put the download's bytes back, then add a user file at a path the next release also has.
     cpSync(join(FIXTURE, 'annotations', 'trimaps', trimap), maskFile);
     files['/pets/images.tar.gz'] = gzipSync(tar([...tarOfFolder(FIXTURE, 'images'), { name: 'images/extra.jpg', data: Buffer.from('release') }]));
     writeFileSync(join(dest, 'images', 'extra.jpg'), 'the user\'s extra.jpg');
-    const before2 = snapshot(dest);
+    const before2 = fileHashes(dest);
     await expect(downloadDataset(opts)).rejects.toThrow(`1 file(s) of the new dataset would replace files in ${dest} that no download created (images/extra.jpg); nothing was changed`);
     // Found once the new release is on disk: its archives stay in .download/ for the next try
     // (as after any failure past the download); the dataset and the user's file are untouched.
-    const after2 = snapshot(dest);
+    const after2 = fileHashes(dest);
     expect(Object.keys(after2).filter((f) => f.startsWith('.download')).sort()).toEqual(['.download/annotations.tar.gz', '.download/images.tar.gz']);
     for (const f of Object.keys(after2)) if (f.startsWith('.download')) delete after2[f];
     expect(after2).toEqual(before2);
@@ -556,13 +544,13 @@ describe('seg-studio dataset download', () => {
     // A folder the user made: --overwrite (an alias of --force) keeps every file and says why.
     const own = join(src, 'own');
     installOld(own);
-    const before = snapshot(own);
+    const before = fileHashes(own);
     const refused = spawnSync(process.execPath, [join(__dirname, '../bin/seg-studio.mjs'), 'dataset', 'download', '--dest', own, '--overwrite', '--json'], {
       encoding: 'utf8',
       env: { ...process.env, SEG_STUDIO_PETS_IMAGES_URL: join(src, 'images.tar.gz'), SEG_STUDIO_PETS_ANNOTATIONS_URL: join(src, 'annotations.tar.gz') },
     });
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain(`${own} holds images/ and annotations/ that no seg-studio download created`);
-    expect(snapshot(own)).toEqual(before);
+    expect(fileHashes(own)).toEqual(before);
   });
 });

@@ -2,30 +2,16 @@
 // folder, and a data folder from before that rule (sample opened from the bundled folder) has its
 // sample moved to a copy, keeping the dataset id and its runs. Files are compared by SHA-256,
 // read with plain fs, before and after.
-import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fileHashes } from './helpers/file-hashes';
 import { sampleDatasetDir } from '../src/engine/data/resolve-data-path';
 import { copySampleDataset, moveBundledSampleOut, sampleCopyDir } from '../src/services/sample-dataset-copy';
 import { createStudioServices, type StudioServices } from '../src/services/studio-services';
 import { parseRunConfig } from '../src/shared/run-config';
-
-/** relative path → sha256 of every file under a folder. */
-function hashes(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(root, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(root);
-  return out;
-}
 
 let tmp: string;
 const open: StudioServices[] = [];
@@ -42,21 +28,21 @@ describe('the sample dataset copy', () => {
     const data = join(tmp, 'data');
     const copy = copySampleDataset(data);
     expect(copy).toBe(sampleCopyDir(data));
-    expect(hashes(copy)).toEqual(hashes(sampleDatasetDir()));
+    expect(fileHashes(copy)).toEqual(fileHashes(sampleDatasetDir()));
     expect(readdirSync(join(data, 'datasets'))).toEqual(['sample-dataset']); // no partial folder left
     // An edited copy (the user's labels) is kept as it is on the next call.
-    const someMask = Object.keys(hashes(copy)).find((p) => p.endsWith('.png'))!;
+    const someMask = Object.keys(fileHashes(copy)).find((p) => p.endsWith('.png'))!;
     cpSync(join(copy, 'README.md'), join(copy, someMask));
-    const edited = hashes(copy);
+    const edited = fileHashes(copy);
     expect(copySampleDataset(data)).toBe(copy);
-    expect(hashes(copy)).toEqual(edited);
+    expect(fileHashes(copy)).toEqual(edited);
   });
 
   it('moves a sample opened from the bundled folder to a copy, keeping its id and runs, leaving the bundled files as they were', async () => {
     // A stand-in for the bundled folder (the real one must not be opened and edited by a test).
     const bundled = join(tmp, 'resources', 'sample-dataset');
     cpSync(sampleDatasetDir(), bundled, { recursive: true });
-    const before = hashes(bundled);
+    const before = fileHashes(bundled);
     const s = createStudioServices({ dbPath: join(tmp, 'data', 'studio.db'), recover: false });
     open.push(s);
     const { dataset } = await s.datasets.open({ path: bundled, valFraction: 0.1, seed: 42 });
@@ -77,7 +63,7 @@ describe('the sample dataset copy', () => {
     const png = await sharp(Buffer.alloc(width! * height!, 255), { raw: { width: width!, height: height!, channels: 1 } }).png().toBuffer();
     const saved = await s.datasets.saveMask(dataset.id, sample.id, new Uint8Array(png));
     expect(saved.maskPath.startsWith(copy)).toBe(true);
-    expect(hashes(bundled)).toEqual(before);
-    expect(hashes(copy)[relative(copy, saved.maskPath)]).not.toBe(before[relative(copy, saved.maskPath)]);
+    expect(fileHashes(bundled)).toEqual(before);
+    expect(fileHashes(copy)[relative(copy, saved.maskPath)]).not.toBe(before[relative(copy, saved.maskPath)]);
   }, 60_000);
 });

@@ -12,12 +12,12 @@
 //   focus on its heading;
 // - the augmentation preview resets to defaults and says that training squashes photos to squares.
 // One server, one browser; the tiny run trains (through the API) while the first checks run.
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileHashes } from '../helpers/file-hashes';
 import type { Dialog, Page } from 'playwright-core';
 import { augmentConfigSchema } from '../../src/shared/run-config';
 import { startStudioServer, type StudioServer } from './studio-server';
@@ -29,20 +29,6 @@ import { studioApi, type TestApi } from './studio-api';
 const BUNDLED = resolve(import.meta.dirname, '../../resources/sample-dataset');
 const OVERLAY = '[data-testid=mask-overlay]';
 const PRED_OVERLAY = '[data-testid=prediction-overlay]';
-
-/** relative path → SHA-256 of every file under a folder. */
-function hashes(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(root, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(root);
-  return out;
-}
 
 /** One band of a PNG (file or bytes) as 0/1 "pet" per pixel, decoded by sharp (not the studio). */
 async function petPixels(src: string | Uint8Array, isPet: (v: number) => boolean): Promise<Uint8Array> {
@@ -70,7 +56,7 @@ describe.sequential('label editor safety, first start copy, prediction overlay, 
 
   beforeAll(async () => {
     ({ release, tmp } = await beginE2E('seg-e2e-safety-'));
-    bundledBefore = hashes(BUNDLED);
+    bundledBefore = fileHashes(BUNDLED);
     dataDir = join(tmp, 'data');
     server = await startStudioServer({ dataDir, datasetsRoot: tmp, openSample: true });
     api = studioApi(server);
@@ -95,7 +81,7 @@ describe.sequential('label editor safety, first start copy, prediction overlay, 
 
   it('opens a copy of the bundled sample in the data folder; the thumbnail grid is one Tab stop moved by arrow keys', async () => {
     expect(copyRoot).toBe(join(dataDir, 'datasets', 'sample-dataset'));
-    expect(hashes(copyRoot)).toEqual(bundledBefore);
+    expect(fileHashes(copyRoot)).toEqual(bundledBefore);
 
     await page.getByTestId('sample-count').filter({ hasText: '36 images' }).waitFor({ timeout: 60_000 });
     await waitImagesLoaded(page, '[data-testid=sample-grid] img', 8);
@@ -173,7 +159,7 @@ describe.sequential('label editor safety, first start copy, prediction overlay, 
     expect(sum(after)).toBe(painted);
     for (let i = 0; i < before.length; i++) if (before[i]) expect(after[i]).toBe(1);
     expect(existsSync(join(copyRoot, 'annotations', 'trimaps', '.versions', `${sampleId}.v1.png`))).toBe(true);
-    expect(hashes(BUNDLED)).toEqual(bundledBefore);
+    expect(fileHashes(BUNDLED)).toEqual(bundledBefore);
     expect(existsSync(join(BUNDLED, 'annotations', 'trimaps', '.versions'))).toBe(false);
   });
 
