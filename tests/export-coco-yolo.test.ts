@@ -11,13 +11,14 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ok, refused } from './helpers/dispatch';
 import { exportMasksCommand } from '../src/cli/commands/export-masks';
 import { predictCommand } from '../src/cli/commands/predict';
 import { train } from '../src/engine/train/train';
 import { parseRunConfig } from '../src/shared/run-config';
 import { recordCliRun } from '../src/services/cli-run-recorder';
 import { createStudioServices, type StudioServices } from '../src/services/studio-services';
-import type { DatasetImportResult, Envelope, ExportLabelsResult, ExportMasksResult } from '../src/shared/contract';
+import type { DatasetImportResult, ExportLabelsResult, ExportMasksResult } from '../src/shared/contract';
 
 const root = resolve(__dirname, '..');
 const CHECK = join(root, 'tests', 'helpers', 'coco_yolo_check.py');
@@ -90,16 +91,6 @@ async function cli(command: typeof exportMasksCommand, args: string[]): Promise<
   return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
 }
 
-async function ok<T>(s: StudioServices, domain: string, op: string, args: unknown): Promise<T> {
-  const env = (await s.dispatch(domain, op, args)) as Envelope<T>;
-  if (!env.ok) throw new Error(`${domain}.${op}: ${env.error.code} ${env.error.message}`);
-  return env.result;
-}
-async function refused(s: StudioServices, domain: string, op: string, args: unknown): Promise<{ code?: string; message: string }> {
-  const env = (await s.dispatch(domain, op, args)) as Envelope<unknown>;
-  if (env.ok) throw new Error(`${domain}.${op} was accepted: ${JSON.stringify(env.result)}`);
-  return env.error;
-}
 
 const stats = (xs: number[]) => ({ min: Math.min(...xs), mean: xs.reduce((a, b) => a + b, 0) / xs.length });
 

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ok, refused } from './helpers/dispatch';
 import { train } from '../src/engine/train/train';
 import { loadCheckpoint } from '../src/engine/train/checkpoint';
 import { predictImages, predictPhotoBatches } from '../src/engine/infer/predict';
@@ -56,16 +57,6 @@ async function cli(args: string[]): Promise<{ code: number; json: Record<string,
   }
 }
 
-async function ok<T>(s: StudioServices, domain: string, op: string, args: unknown): Promise<T> {
-  const env = (await s.dispatch(domain, op, args)) as Envelope<T>;
-  if (!env.ok) throw new Error(`${domain}.${op}: ${env.error.code} ${env.error.message}`);
-  return env.result;
-}
-async function refused(s: StudioServices, domain: string, op: string, args: unknown): Promise<{ code?: string; message: string }> {
-  const env = (await s.dispatch(domain, op, args)) as Envelope<unknown>;
-  if (env.ok) throw new Error(`${domain}.${op} was accepted: ${JSON.stringify(env.result)}`);
-  return env.error;
-}
 
 /** Every file under a folder with its bytes, to show a refused export changed nothing. */
 function bytesOf(dir: string): Map<string, Buffer> {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ok as dispatchOk } from './helpers/dispatch';
 import { createStudioServices, type StudioServices } from '../src/services/studio-services';
 import { decodeImage } from '../src/engine/data/decode';
 import { modelInputFromImage } from '../src/engine/infer/model-input';
@@ -29,11 +30,7 @@ const events: StudioEvent[] = [];
 const SIZE = 32;
 const tiny = (epochs: number) => ({ data, model: 'unet', base: 4, size: SIZE, epochs, batchSize: 4, seed: 1, augment: { enabled: false } });
 
-async function ok<T>(domain: string, op: string, args: unknown = {}): Promise<T> {
-  const env = (await s.dispatch(domain, op, args)) as Envelope<T>;
-  if (!env.ok) throw new Error(`${domain}.${op}: ${env.error.code} ${env.error.message}`);
-  return env.result;
-}
+const ok = <T>(domain: string, op: string, args: unknown = {}) => dispatchOk<T>(s, domain, op, args);
 
 /** A 0/255 one-band mask of the photo's size: a centred box (any label will do for the queue). */
 async function boxMask(sampleId: string): Promise<Uint8Array> {

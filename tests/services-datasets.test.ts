@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ok } from './helpers/dispatch';
 import { sampleDatasetDir } from '../src/engine/data/resolve-data-path';
 import { SAMPLE_FLAG_FILE } from '../src/services/datasets-service';
 import { createStudioServices, type StudioServices, type StudioServicesOptions } from '../src/services/studio-services';
@@ -41,11 +42,6 @@ function services(extra: Partial<StudioServicesOptions> = {}): StudioServices {
   const s = createStudioServices({ dbPath: join(tmp, 'data', 'studio.db'), recover: false, ...extra });
   open.push(s);
   return s;
-}
-async function ok<T>(s: StudioServices, domain: string, op: string, args: unknown = {}): Promise<T> {
-  const env = (await s.dispatch(domain, op, args)) as Envelope<T>;
-  if (!env.ok) throw new Error(`${domain}.${op}: ${env.error.code} ${env.error.message}`);
-  return env.result;
 }
 
 beforeEach(() => {
