@@ -13,20 +13,15 @@ import numpy as np
 import torch
 import torchvision
 
+from torch_batch_norms import randomize_batch_norms
+
 
 def main():
     d, batch, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     torch.set_num_threads(2)
     torch.manual_seed(1234)
     net = torchvision.models.resnet34(weights=None)
-    g = torch.Generator().manual_seed(5678)
-    with torch.no_grad():
-        for m in net.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.weight.copy_(torch.rand(m.weight.shape, generator=g) * 2 - 0.5)
-                m.bias.copy_(torch.rand(m.bias.shape, generator=g) * 2 - 0.5)
-                m.running_mean.copy_(torch.rand(m.running_mean.shape, generator=g) * 2 - 0.5)
-                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) * 1.5 + 0.5)
+    randomize_batch_norms(net, 5678)
     torch.save(net.state_dict(), os.path.join(d, "resnet34.pth"))
     x = np.fromfile(os.path.join(d, "x.bin"), dtype="<f4").reshape(batch, size, size, 3)
     h = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))

@@ -21,18 +21,14 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 import torch_reference_models as ref  # noqa: E402
+from torch_batch_norms import randomize_batch_norms  # noqa: E402
 
 
 def randomize(net, seed):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for m in net.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.weight.copy_(torch.rand(m.weight.shape, generator=g) * 2 - 0.5)
-                m.bias.copy_(torch.rand(m.bias.shape, generator=g) * 2 - 0.5)
-                m.running_mean.copy_(torch.rand(m.running_mean.shape, generator=g) * 2 - 0.5)
-                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) * 1.5 + 0.5)
-                m.num_batches_tracked.fill_(7)
+    randomize_batch_norms(net, seed)
+    for m in net.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.num_batches_tracked.fill_(7)  # not the default 0, so a file that drops it shows
 
 
 def run(net, x):
