@@ -9,24 +9,7 @@ import { wasmConv2DBackpropInput } from '../src/engine/backend/wasm-kernels/conv
 import { buildModel } from '../src/engine/models/build-model';
 import { bceDiceLoss } from '../src/engine/train/losses';
 import { createAdam } from '../src/engine/train/optimizer';
-
-function rand(shape: number[], seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 4294967296 - 0.5;
-  }
-  return out;
-}
-
-function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!));
-  let err = 0;
-  for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i]! - b[i]!));
-  return err / Math.max(scale, 1e-12);
-}
+import { maxRelErr, seededUniform } from './helpers/array-diff';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -34,9 +17,9 @@ type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, numb
 async function gradsOn(backend: string, shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tensor): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   const outs = tf.tidy(() => {
-    const xs = shapes.map((s, i) => tf.tensor(rand(s, 1 + i), s));
+    const xs = shapes.map((s, i) => tf.tensor(seededUniform(s, 1 + i), s));
     const y = f(...xs);
-    const r = tf.tensor(rand(y.shape, 99), y.shape);
+    const r = tf.tensor(seededUniform(y.shape, 99), y.shape);
     return [y, ...tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), r)))(xs)];
   });
   const arrays = outs.map((t) => (t.dataSync() as Float32Array).slice());
@@ -92,7 +75,7 @@ describe('wasm training kernels', () => {
     const cases: Array<[number[], number[]]> = [[[1, 1, 1, 5], [2, 3, 4, 1]], [[2, 3], [3, 2]], [[4], [3]], [[2, 1, 3], [1, 4, 2]], [[3, 2, 2], [1, 1, 1]], [[2, 0], [2, 3]]];
     for (const [shape, reps] of cases) {
       for (const dtype of ['float32', 'int32', 'bool'] as const) {
-        const vals = Array.from(rand(shape, 7), (v) => (dtype === 'float32' ? v : dtype === 'int32' ? Math.round(v * 100) : v > 0 ? 1 : 0));
+        const vals = Array.from(seededUniform(shape, 7), (v) => (dtype === 'float32' ? v : dtype === 'int32' ? Math.round(v * 100) : v > 0 ? 1 : 0));
         const on = async (backend: string) => {
           await tf.setBackend(backend);
           const x = tf.tensor(vals, shape, dtype);
@@ -117,8 +100,8 @@ describe('wasm training kernels', () => {
     const step = async (backend: string) => {
       await tf.setBackend(backend);
       const model = buildModel({ model: 'unet', base: 4, size: 32, seed: 3 });
-      const x = tf.tensor4d(rand([2, 32, 32, 3], 5), [2, 32, 32, 3]);
-      const y = tf.tensor4d(Array.from(rand([2, 32, 32, 1], 6), (v) => (v > 0 ? 1 : 0)), [2, 32, 32, 1]);
+      const x = tf.tensor4d(seededUniform([2, 32, 32, 3], 5), [2, 32, 32, 3]);
+      const y = tf.tensor4d(Array.from(seededUniform([2, 32, 32, 1], 6), (v) => (v > 0 ? 1 : 0)), [2, 32, 32, 1]);
       const opt = createAdam(1e-3);
       const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
       const { value, grads } = tf.variableGrads(() => bceDiceLoss(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);

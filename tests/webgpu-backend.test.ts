@@ -9,6 +9,7 @@ import { selectBackend } from '../src/engine/backend/select-backend';
 import { buildModel } from '../src/engine/models/build-model';
 import { bceDiceLoss } from '../src/engine/train/losses';
 import { createAdam } from '../src/engine/train/optimizer';
+import { maxRelErr, seededUniform } from './helpers/array-diff';
 
 const skip = process.env.SEG_STUDIO_SKIP_WEBGPU === '1';
 // The caller's Vulkan driver choice wins; otherwise use SwiftShader (CI installs chromium).
@@ -16,37 +17,16 @@ if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK
 
 const TOL = 1e-3; // fp32 on a GPU: different summation order and fused multiply-adds.
 
-function rand(shape: number[], seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 4294967296 - 0.5;
-  }
-  return out;
-}
-
-/** Largest absolute difference relative to the reference's largest magnitude. */
-function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!));
-  for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i]! - b[i]!));
-  expect(scale).toBeGreaterThan(0); // an all-zero reference would make the comparison vacuous
-  return err / scale;
-}
-
 type Arrays = Float32Array[];
 
 /** Runs f on one backend with fresh inputs, returns [output, ...gradients wrt every input] as arrays. */
 async function gradsOn(backend: string, shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tensor): Promise<Arrays> {
   await tf.setBackend(backend);
   const outs = tf.tidy(() => {
-    const xs = shapes.map((s, i) => tf.tensor(rand(s, 11 + i), s));
+    const xs = shapes.map((s, i) => tf.tensor(seededUniform(s, 11 + i), s));
     const y = f(...xs);
     // A random cotangent so that every output element's gradient path is exercised.
-    const r = tf.tensor(rand(y.shape, 99), y.shape);
+    const r = tf.tensor(seededUniform(y.shape, 99), y.shape);
     return [y, ...tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), r)))(xs)];
   });
   // Async reads: webgpu's dataSync needs OffscreenCanvas, which Node lacks.
@@ -116,8 +96,8 @@ describe.skipIf(skip)('WebGPU backend (Dawn, SwiftShader) vs cpu', () => {
     const step = async (backend: string) => {
       await tf.setBackend(backend);
       const model = buildModel({ model: 'unet', base: 4, size: 32, seed: 3 });
-      const x = tf.tensor4d(rand([2, 32, 32, 3], 5), [2, 32, 32, 3]);
-      const y = tf.tensor4d(Array.from(rand([2, 32, 32, 1], 6), (v) => (v > 0 ? 1 : 0)), [2, 32, 32, 1]);
+      const x = tf.tensor4d(seededUniform([2, 32, 32, 3], 5), [2, 32, 32, 3]);
+      const y = tf.tensor4d(Array.from(seededUniform([2, 32, 32, 1], 6), (v) => (v > 0 ? 1 : 0)), [2, 32, 32, 1]);
       const read = (ts: tf.Tensor[]) => Promise.all(ts.map(async (t) => (await t.data()) as Float32Array));
       const opt = createAdam(1e-3);
       const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
