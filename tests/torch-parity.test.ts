@@ -40,11 +40,11 @@ import { fromTorchLayout, torchMapping, toTorchLayout, torchShape, type TorchMap
 import type { ModelName } from '../src/engine/types';
 import { readLayersModel, writeLayersModel } from '../src/engine/train/checkpoint';
 import type { LossWeights } from '../src/engine/train/losses';
-import { ScheduledAdam } from '../src/engine/train/optimizer';
 import { trainStep } from '../src/engine/train/train-step';
 import { Rng } from '../src/engine/util/rng';
 import { randomizeBatchNorms } from './helpers/batch-norms';
 import { maxAbs, maxAbsDiff } from './helpers/array-diff';
+import { GradientRecorder } from './helpers/gradient-recorder';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'helpers', 'torch_parity.py');
 const OUTPUT_TOL = 1e-4;
@@ -163,18 +163,6 @@ function runTorch(dir: string, prepared: Prepared[]): Promise<TorchResults> {
       resolve({ cases: result.cases, blob: readF32File(join(dir, 'out.bin')) });
     });
   });
-}
-
-/** The optimizer trainStep hands the gradients to; it keeps them instead of stepping. */
-class GradientRecorder extends ScheduledAdam {
-  readonly grads = new Map<string, Float32Array>();
-  constructor() {
-    super(1e-3);
-  }
-  override applyGradients(g: Parameters<ScheduledAdam['applyGradients']>[0]): void {
-    const named = Array.isArray(g) ? g.map((e) => [e.name, e.tensor] as const) : Object.entries(g);
-    for (const [name, t] of named) this.grads.set(name, (t.dataSync() as Float32Array).slice());
-  }
 }
 
 async function useVariant(v: Variant): Promise<void> {

@@ -11,10 +11,11 @@ import { registerNativeBackend } from '../src/engine/backend/native';
 import { buildModel } from '../src/engine/models/build-model';
 import { bceDiceWithGradient } from '../src/engine/train/bce-dice-arrays';
 import { BCE_CLIP, DICE_EPS, bceLoss, diceLoss, lossWeightsOf, REFERENCE_LOSS_WEIGHTS } from '../src/engine/train/losses';
-import { ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, createAdam, ScheduledAdam, setLearningRate } from '../src/engine/train/optimizer';
+import { ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, createAdam, setLearningRate } from '../src/engine/train/optimizer';
 import { trainStep } from '../src/engine/train/train-step';
 import { Rng } from '../src/engine/util/rng';
 import { parseRunConfig } from '../src/shared/run-config';
+import { GradientRecorder } from './helpers/gradient-recorder';
 
 const skipNative = process.env.SEG_STUDIO_SKIP_NATIVE === '1';
 const reg = skipNative ? { ok: false, reason: 'SEG_STUDIO_SKIP_NATIVE=1' } : await registerNativeBackend();
@@ -55,18 +56,6 @@ function gradientBefore(p: Float32Array, y: Float32Array, images: number): Float
     }
   }
   return dp;
-}
-
-/** Records the gradients trainStep hands over instead of stepping. */
-class GradientRecorder extends ScheduledAdam {
-  readonly grads = new Map<string, Float32Array>();
-  constructor() {
-    super(1e-3);
-  }
-  override applyGradients(g: Parameters<ScheduledAdam['applyGradients']>[0]): void {
-    const named = Array.isArray(g) ? g.map((e) => [e.name, e.tensor] as const) : Object.entries(g);
-    for (const [name, t] of named) this.grads.set(name, (t.dataSync() as Float32Array).slice());
-  }
 }
 
 /** Three variables (a kernel, a bias, one above the addon's per-thread grain) and three steps of gradients. */
