@@ -3,7 +3,6 @@
 // ignore Range or answer 416, truncated and malicious archives, refusal to overwrite, and an
 // overwrite that replaces only what a previous download created (a user's own files stay).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fileHashes } from './helpers/file-hashes';
 import { createServer, type Server } from 'node:http';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,6 +22,7 @@ import {
   verifyArchive,
 } from '../src/engine/data/download';
 import type { DownloadProgress } from '../src/engine/data/download';
+import { fileHashes } from './helpers/file-hashes';
 
 const FIXTURE = join(__dirname, 'fixtures/oxford-mini');
 
@@ -169,7 +169,7 @@ function manifestHashes(dest: string): Record<string, string> {
 const sha256Of = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 /** Everything under a folder as "relative path → sha256" (including the fixture's own prefix). */
 function sha256Tree(dir: string, prefix: string): Record<string, string> {
-  return Object.fromEntries(Object.keys(fileHashes(dir)).map((rel) => [`${prefix}/${rel.split('\\').join('/')}`, sha256Of(join(dir, rel))]));
+  return Object.fromEntries(Object.entries(fileHashes(dir)).map(([rel, hash]) => [`${prefix}/${rel.split('\\').join('/')}`, hash]));
 }
 afterEach(() => {
   for (const d of tmp.splice(0)) rmSync(d, { recursive: true, force: true });
