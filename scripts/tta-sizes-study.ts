@@ -23,14 +23,12 @@ async function main(): Promise<void> {
   // One map per size for each photo, in the order of `sizes`.
   const bySize: Array<Map<string, Float32Array>> = [];
   for (const size of sizes) bySize.push(await photoSizeProbabilities(c.model, size, test.map((s) => s.imagePath)));
+  const truths = await Promise.all(test.map(async (s) => (await decodeMask(s.maskPath!, s.maskEncoding)).data));
   const diceBySizes: Record<string, number> = {};
   for (let bits = 1; bits < 1 << sizes.length; bits++) {
     const combo = sizes.map((_, i) => i).filter((i) => bits & (1 << i));
     let sum = 0;
-    for (const s of test) {
-      const truth = await decodeMask(s.maskPath!, s.maskEncoding);
-      sum += meanMapDice(combo.map((k) => bySize[k]!.get(s.imagePath)!), truth.data);
-    }
+    test.forEach((s, t) => (sum += meanMapDice(combo.map((k) => bySize[k]!.get(s.imagePath)!), truths[t]!)));
     diceBySizes[combo.map((k) => sizes[k]).join('+')] = sum / test.length;
   }
   c.model.dispose();
